@@ -1,0 +1,23 @@
+#pragma once
+/// Spawn functions of the chat actors.
+#include <map>
+
+#include "actors/messages.hpp"
+
+namespace barertc::actors {
+
+/// A public channel: its members and the fan-out of its messages.
+caf::actor spawn_channel(caf::actor_system& sys, context_ptr ctx, settings::channel channel);
+
+/// Who is online: name uniqueness, the who list, presence, DM threads and signalling routes.
+caf::actor spawn_directory(caf::actor_system& sys, context_ptr ctx, std::vector<caf::actor> channels);
+
+/// One DM thread between two online users.
+caf::actor spawn_dm_thread(caf::actor_system& sys, std::string a, protocol::connection_ptr a_conn,
+                           std::string b, protocol::connection_ptr b_conn);
+
+/// One connected client: parses its frames and applies the chat rules to them.
+caf::actor spawn_user(caf::actor_system& sys, context_ptr ctx, protocol::connection_ptr conn,
+                      caf::actor directory, std::map<std::string, caf::actor> channels);
+
+}  // namespace barertc::actors

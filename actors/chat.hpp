@@ -1,0 +1,35 @@
+#pragma once
+/// The chat as main() sees it: start the actors, attach connections, query, stop.
+/// This header keeps CAF out of the translation units that include it.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "protocol/transport.hpp"
+#include "settings/settings.hpp"
+
+namespace barertc::actors {
+
+/// Owns the CAF actor system, the directory and one actor per public channel.
+class chat {
+ public:
+  explicit chat(const settings::settings& cfg);
+  ~chat();
+  chat(const chat&) = delete;
+  chat& operator=(const chat&) = delete;
+
+  /// Spawns the user actor for a new connection; the returned handler feeds it.
+  protocol::handler_ptr connect(protocol::connection_ptr conn);
+
+  /// Answers the /api/statistics body asynchronously (from an actor thread).
+  void statistics(std::function<void(std::string json)> done);
+
+  /// Stops the directory and the channels; user actors end as their sockets close.
+  void shutdown();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace barertc::actors

@@ -1,0 +1,53 @@
+#pragma once
+/// Typed messages exchanged by the chat actors (docs/architecture.md draws who sends what).
+#include <caf/all.hpp>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "protocol/message.hpp"
+#include "protocol/transport.hpp"
+#include "settings/settings.hpp"
+
+namespace barertc::actors {
+
+// Atoms (CAF 0.17: at most 10 characters).
+using text_atom = caf::atom_constant<caf::atom("text")>;          ///< net -> user: a frame
+using closed_atom = caf::atom_constant<caf::atom("closed")>;      ///< net -> user: socket gone
+using login_atom = caf::atom_constant<caf::atom("login")>;        ///< user -> directory
+using logout_atom = caf::atom_constant<caf::atom("logout")>;      ///< user -> directory
+using state_atom = caf::atom_constant<caf::atom("state")>;        ///< user -> directory (`me`)
+using dm_atom = caf::atom_constant<caf::atom("dm")>;              ///< user -> directory -> thread
+using relay_atom = caf::atom_constant<caf::atom("relay")>;        ///< user -> directory: signalling
+using open_atom = caf::atom_constant<caf::atom("open")>;          ///< user -> directory: webcam open
+using publish_atom = caf::atom_constant<caf::atom("publish")>;    ///< user -> channel
+using join_atom = caf::atom_constant<caf::atom("join")>;          ///< directory -> channel
+using leave_atom = caf::atom_constant<caf::atom("leave")>;        ///< directory -> channel
+using flush_atom = caf::atom_constant<caf::atom("flush")>;        ///< directory -> self: who list
+using ping_atom = caf::atom_constant<caf::atom("ping")>;          ///< user -> self: keep-alive
+using deadline_atom = caf::atom_constant<caf::atom("deadline")>;  ///< user -> self: login timeout
+using stats_atom = caf::atom_constant<caf::atom("stats")>;        ///< gateway -> directory
+
+/// Read-only facts every chat actor shares, fixed at start-up.
+struct context {
+  settings::settings cfg;
+  std::vector<protocol::frame> welcome;  ///< Pre-rendered welcome notices, sent on every login.
+  protocol::frame ping;                  ///< The keep-alive frame.
+  /// The msgID sequence (protocol.md B.5): the one counter the chat shares, atomic, lock-free.
+  mutable std::atomic<int64_t> next_msg_id{0};
+};
+using context_ptr = std::shared_ptr<const context>;
+
+/// A logged-in user as the directory and the channels know them.
+struct login_request {
+  protocol::who_entry who;
+  caf::actor user;
+  protocol::connection_ptr conn;
+};
+
+}  // namespace barertc::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::message)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::connection_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::login_request)

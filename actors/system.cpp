@@ -1,0 +1,92 @@
+// Wires the actor system: context, channels, directory, and one user actor per connection.
+#include <chrono>
+
+#include "actors/actors.hpp"
+#include "actors/chat.hpp"
+#include "protocol/codec.hpp"
+#include "protocol/markdown.hpp"
+
+namespace barertc::actors {
+namespace {
+
+caf::actor_system_config& configure(caf::actor_system_config& cfg, const settings::settings& s) {
+  if (s.server.worker_threads > 0) cfg.set("scheduler.max-threads", static_cast<size_t>(s.server.worker_threads));
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  return cfg;
+}
+
+/// Forwards the network's calls for one connection to its user actor.
+class gateway final : public protocol::connection_handler {
+ public:
+  explicit gateway(caf::actor user) : user_(std::move(user)) {}
+  ~gateway() override { on_close(); }
+  void on_text(std::string text) override { caf::anon_send(user_, text_atom::value, std::move(text)); }
+  void on_close() override {
+    if (!closed_) caf::anon_send(user_, closed_atom::value);
+    closed_ = true;
+  }
+
+ private:
+  caf::actor user_;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+struct chat::impl {
+  caf::actor_system_config cfg;
+  caf::actor_system system;
+  context_ptr ctx;
+  std::map<std::string, caf::actor> channels;
+  caf::actor directory;
+
+  impl(const settings::settings& s) : system(configure(cfg, s)) {
+    auto c = std::make_shared<context>();
+    c->cfg = s;
+    for (auto& ch : s.public_channels)
+      for (auto& text : ch.welcome_messages)
+        c->welcome.push_back(protocol::encode_frame(protocol::chat_server(protocol::render_markdown(text), ch.id)));
+    protocol::message ping;
+    ping.action = "ping";
+    c->ping = protocol::encode_frame(ping);
+    c->next_msg_id = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    ctx = c;
+    std::vector<caf::actor> ordered;
+    for (auto& ch : s.public_channels) {
+      auto a = spawn_channel(system, ctx, ch);
+      channels.emplace(ch.id, a);
+      ordered.push_back(a);
+    }
+    directory = spawn_directory(system, ctx, ordered);
+  }
+};
+
+chat::chat(const settings::settings& cfg) : impl_(std::make_unique<impl>(cfg)) {}
+
+chat::~chat() { shutdown(); }
+
+protocol::handler_ptr chat::connect(protocol::connection_ptr conn) {
+  auto user = spawn_user(impl_->system, impl_->ctx, std::move(conn), impl_->directory, impl_->channels);
+  return std::make_shared<gateway>(std::move(user));
+}
+
+void chat::statistics(std::function<void(std::string)> done) {
+  auto dir = impl_->directory;
+  impl_->system.spawn([dir, done = std::move(done)](caf::event_based_actor* self) {
+    self->request(dir, std::chrono::seconds(5), stats_atom::value)
+        .then([done](const std::string& json) { done(json); },
+              [done](const caf::error&) { done(R"({"UserCount":0,"Usernames":[]})"); });
+  });
+}
+
+void chat::shutdown() {
+  if (!impl_ || !impl_->directory) return;
+  caf::anon_send_exit(impl_->directory, caf::exit_reason::user_shutdown);
+  for (auto& [id, ch] : impl_->channels) caf::anon_send_exit(ch, caf::exit_reason::user_shutdown);
+  impl_->directory = nullptr;
+  impl_->channels.clear();
+}
+
+}  // namespace barertc::actors

@@ -1,0 +1,179 @@
+// One actor per connected client: it reads the client's frames and applies the chat rules.
+#include <chrono>
+
+#include "actors/actors.hpp"
+#include "protocol/codec.hpp"
+#include "protocol/markdown.hpp"
+#include "protocol/names.hpp"
+
+namespace barertc::actors {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+struct user_state {
+  std::string username;  ///< Empty until the directory accepted the login.
+  bool logging_in = false;
+  bool op = false;
+  // Token bucket for chat messages (RateLimit / RateBurst).
+  double tokens = 0;
+  clock::time_point refilled = clock::now();
+  int strikes = 0;
+  static inline const char* name = "user";
+};
+
+using self_ptr = caf::stateful_actor<user_state>*;
+
+struct user_env {
+  context_ptr ctx;
+  protocol::connection_ptr conn;
+  caf::actor directory;
+  std::map<std::string, caf::actor> channels;
+};
+
+void notice(const user_env& env, std::string html, std::string channel = {}) {
+  env.conn->send(protocol::encode_frame(protocol::chat_server(std::move(html), std::move(channel))));
+}
+
+/// Takes a token for a chat message; false when the sender is over the limit.
+bool take_token(self_ptr self, const user_env& env) {
+  auto& s = self->state;
+  auto& cfg = env.ctx->cfg.server;
+  if (cfg.rate_limit <= 0) return true;
+  auto now = clock::now();
+  std::chrono::duration<double> dt = now - s.refilled;
+  s.refilled = now;
+  s.tokens = std::min<double>(cfg.rate_burst, s.tokens + dt.count() * cfg.rate_limit);
+  if (s.tokens >= 1) {
+    s.tokens -= 1;
+    s.strikes = 0;
+    return true;
+  }
+  if (++s.strikes > cfg.rate_burst) {
+    env.conn->close(protocol::close_code::policy_violation, "rate limit exceeded");
+  } else {
+    notice(env, "You are sending messages too quickly. Please slow down.");
+  }
+  return false;
+}
+
+void on_login(self_ptr self, const user_env& env, protocol::message& msg) {
+  auto& s = self->state;
+  if (!s.username.empty() || s.logging_in) return notice(env, "You are already logged in.");
+  auto checked = protocol::check_username(msg.username);
+  if (checked.index() == 1) return notice(env, std::string(std::get<1>(checked)));
+  login_request req;
+  req.who.username = std::get<0>(std::move(checked));
+  req.who.dnd = msg.dnd;
+  req.who.login_at = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  req.user = caf::actor_cast<caf::actor>(self);
+  req.conn = env.conn;
+  s.logging_in = true;
+  // await: frames that arrive meanwhile wait until the directory has answered.
+  self->request(env.directory, caf::infinite, login_atom::value, std::move(req))
+      .await([=](const std::string& name) {
+        self->state.logging_in = false;
+        self->state.username = name;
+      });
+}
+
+void on_me(self_ptr self, const user_env& env, protocol::message& msg) {
+  int video = msg.video;
+  if (msg.legacy_video)
+    video = (msg.video_active ? protocol::video::active : 0) |
+            (msg.video_active && msg.nsfw ? protocol::video::nsfw : 0);
+  std::string status = msg.status.empty() ? "online" : std::move(msg.status);
+  if (status == "hidden" && !self->state.op) status = "away";
+  if (protocol::utf8_length(status) > 32) status = "online";
+  self->send(env.directory, state_atom::value, self->state.username, video, std::move(status), msg.dnd);
+}
+
+void on_message(self_ptr self, const user_env& env, protocol::message& msg) {
+  auto text = protocol::trim(msg.message);
+  if (text.empty()) return;
+  if (protocol::utf8_length(text) > static_cast<size_t>(env.ctx->cfg.server.max_text_length))
+    return notice(env, "Your message is too long: the limit is " +
+                           std::to_string(env.ctx->cfg.server.max_text_length) + " characters.");
+  if (!take_token(self, env)) return;
+  protocol::message out;
+  out.action = "message";
+  out.username = self->state.username;
+  out.message = protocol::render_markdown(text);
+  if (out.message.empty()) return;
+  if (!msg.channel.empty() && msg.channel[0] == '@') {
+    auto to = std::string(protocol::trim(std::string_view(msg.channel).substr(1)));
+    if (to.empty()) return notice(env, "Who is that message for? Name a user after the @.");
+    out.msg_id = ++env.ctx->next_msg_id;
+    self->send(env.directory, dm_atom::value, to, std::move(out));
+    return;
+  }
+  auto ch = env.channels.find(msg.channel);
+  if (ch == env.channels.end())
+    return notice(env, "Could not send your message: there is no channel called \"" +
+                           protocol::escape_html(msg.channel) + "\".");
+  out.channel = msg.channel;
+  out.msg_id = ++env.ctx->next_msg_id;
+  self->send(ch->second, publish_atom::value, std::move(out));
+}
+
+void on_text(self_ptr self, const user_env& env, const std::string& text) {
+  auto decoded = protocol::decode(text);
+  if (auto* err = std::get_if<protocol::decode_error>(&decoded))
+    return notice(env, protocol::escape_html(err->text));
+  auto& msg = std::get<protocol::message>(decoded);
+  const auto& action = msg.action;
+  if (action == "login") return on_login(self, env, msg);
+  if (action == "ping" || action == "typing") return;
+  bool known = action == "me" || action == "message" || action == "open" || action == "candidate" ||
+               action == "sdp" || action == "watch" || action == "unwatch";
+  if (!known)
+    return notice(env, "Unsupported message type: " + protocol::escape_html(action));
+  if (self->state.username.empty()) return notice(env, "You must log in first.");
+  if (action == "me") return on_me(self, env, msg);
+  if (action == "message") return on_message(self, env, msg);
+  if (action == "open")
+    return self->send(env.directory, open_atom::value, self->state.username,
+                      std::string(protocol::trim(msg.username)));
+  // candidate / sdp / watch / unwatch: relayed to the named peer with our name in `username`;
+  // the candidate and description strings pass through untouched.
+  protocol::message relay;
+  relay.action = action;
+  relay.username = self->state.username;
+  relay.candidate = std::move(msg.candidate);
+  relay.description = std::move(msg.description);
+  self->send(env.directory, relay_atom::value, msg.username, std::move(relay));
+}
+
+caf::behavior user_behavior(self_ptr self, user_env env) {
+  self->state.tokens = env.ctx->cfg.server.rate_burst;
+  self->delayed_send(self, std::chrono::seconds(env.ctx->cfg.server.login_timeout), deadline_atom::value);
+  self->delayed_send(self, std::chrono::seconds(env.ctx->cfg.server.ping_interval), ping_atom::value);
+  return {
+      [=](text_atom, const std::string& text) { on_text(self, env, text); },
+      [=](ping_atom) {
+        env.conn->send(env.ctx->ping);
+        self->delayed_send(self, std::chrono::seconds(env.ctx->cfg.server.ping_interval), ping_atom::value);
+      },
+      [=](deadline_atom) {
+        if (!self->state.username.empty() || self->state.logging_in) return;
+        notice(env, "You did not log in in time.");
+        env.conn->close(protocol::close_code::policy_violation, "login timeout");
+      },
+      [=](closed_atom) {
+        if (!self->state.username.empty()) self->send(env.directory, logout_atom::value, self->state.username);
+        self->quit();
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_user(caf::actor_system& sys, context_ptr ctx, protocol::connection_ptr conn,
+                      caf::actor directory, std::map<std::string, caf::actor> channels) {
+  return sys.spawn(user_behavior, user_env{std::move(ctx), std::move(conn), std::move(directory),
+                                           std::move(channels)});
+}
+
+}  // namespace barertc::actors

@@ -1,0 +1,134 @@
+// BareRTC server: reads settings, starts the chat actors and the network, and waits for a signal.
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "actors/chat.hpp"
+#include "net/server.hpp"
+#include "settings/settings.hpp"
+
+namespace {
+
+struct flags {
+  std::string config = "settings.toml";
+  std::optional<std::string> address;
+  std::optional<int> workers;
+  std::optional<int> io_threads;
+  std::string web_root = "web/dist";
+  bool debug = false;
+  bool check_config = false;
+};
+
+[[noreturn]] void usage(const std::string& problem) {
+  if (!problem.empty()) std::cerr << "barertc: " << problem << "\n";
+  std::cerr << "usage: barertc [--config PATH] [-address HOST:PORT] [--workers N] [--io-threads N]\n"
+               "               [--web-root DIR] [-debug] [--check-config]\n";
+  std::exit(problem.empty() ? 0 : 2);
+}
+
+int to_int(const std::string& flag, const std::string& value) {
+  try {
+    size_t used = 0;
+    int n = std::stoi(value, &used);
+    if (used == value.size() && n >= 0 && n <= 256) return n;
+  } catch (...) {
+  }
+  usage(flag + " takes a whole number from 0 to 256, not '" + value + "'");
+}
+
+flags parse_flags(int argc, char** argv) {
+  flags f;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string value;
+    bool has_value = false;
+    if (auto eq = arg.find('='); eq != std::string::npos && arg.rfind("-", 0) == 0) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    if (arg.rfind("--", 0) == 0) arg = arg.substr(1);  // -flag and --flag are the same
+    auto next = [&]() -> std::string {
+      if (has_value) return value;
+      if (i + 1 >= argc) usage(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "-config") f.config = next();
+    else if (arg == "-address") f.address = next();
+    else if (arg == "-workers") f.workers = to_int(arg, next());
+    else if (arg == "-io-threads") f.io_threads = std::max(1, to_int(arg, next()));
+    else if (arg == "-web-root") f.web_root = next();
+    else if (arg == "-debug") f.debug = true;
+    else if (arg == "-check-config") f.check_config = true;
+    else if (arg == "-help" || arg == "-h") usage("");
+    else usage("unknown flag '" + std::string(argv[i]) + "'");
+  }
+  return f;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace barertc;
+  auto f = parse_flags(argc, argv);
+  spdlog::set_level(f.debug ? spdlog::level::debug : spdlog::level::info);
+
+  bool created = false;
+  auto loaded = f.check_config ? [&]() -> std::variant<settings::settings, settings::errors> {
+    std::ifstream probe(f.config);
+    if (!probe) return settings::errors{{f.config + ": cannot read the settings file"}};
+    return settings::load_or_create(f.config);
+  }()
+                               : settings::load_or_create(f.config, &created);
+  if (auto* errs = std::get_if<settings::errors>(&loaded)) {
+    for (auto& p : errs->problems) std::cerr << p << "\n";
+    std::cerr << "barertc: " << f.config << " has " << errs->problems.size() << " problem(s); not starting\n";
+    return 1;
+  }
+  auto cfg = std::get<settings::settings>(std::move(loaded));
+  if (f.check_config) {
+    std::cout << f.config << ": OK\n";
+    return 0;
+  }
+  if (created) spdlog::info("wrote default settings to {}", f.config);
+  if (f.address) cfg.server.address = *f.address;
+  if (f.workers) cfg.server.worker_threads = *f.workers;
+  if (f.io_threads) cfg.server.io_threads = *f.io_threads;
+
+  actors::chat chat(cfg);
+  net::options o;
+  o.address = cfg.server.address;
+  o.io_threads = cfg.server.io_threads;
+  o.max_message_bytes = cfg.server.max_message_bytes;
+  o.send_queue_limit = cfg.server.send_queue_limit;
+  o.send_queue_bytes = cfg.server.send_queue_bytes;
+  o.send_timeout_seconds = cfg.websocket_send_timeout;
+  o.use_x_forwarded_for = cfg.use_x_forwarded_for;
+  o.cors_hosts = cfg.cors_hosts;
+  o.web_root = f.web_root;
+  o.title = cfg.title;
+  o.website_url = cfg.website_url;
+  net::hooks h;
+  h.connect = [&chat](protocol::connection_ptr conn, const std::string& ip) {
+    spdlog::debug("websocket connected from {}", ip);
+    return chat.connect(std::move(conn));
+  };
+  h.statistics = [&chat](std::function<void(std::string)> done) { chat.statistics(std::move(done)); };
+  net::server srv(o, h);
+  try {
+    srv.start();
+  } catch (const std::exception& e) {
+    std::cerr << "barertc: " << e.what() << "\n";
+    return 1;
+  }
+  // Tests start the server on port 0 and read the real port from this line.
+  spdlog::info("BareRTC listening on {} (port {}), {} I/O thread(s), {} worker thread(s)", o.address, srv.port(),
+               o.io_threads, cfg.server.worker_threads ? std::to_string(cfg.server.worker_threads) : "auto");
+  srv.run();
+  chat.shutdown();
+  spdlog::info("stopped");
+  return 0;
+}

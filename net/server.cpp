@@ -1,0 +1,437 @@
+// Beast listener, HTTP sessions and WebSocket sessions (the style of Beast's chat-multi example,
+// with a bounded send queue, an inbound size limit and a graceful shutdown).
+#include "net/server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/beast.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <deque>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+
+#include "net/http_util.hpp"
+
+namespace barertc::net {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+bool parse_address(const std::string& address, std::string& host, unsigned short& port) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  try {
+    size_t used = 0;
+    auto p = std::stoul(address.substr(colon + 1), &used);
+    if (used != address.size() - colon - 1 || p > 65535) return false;
+    port = static_cast<unsigned short>(p);
+  } catch (...) {
+    return false;
+  }
+  return true;
+}
+
+class ws_session;
+
+struct server::impl : std::enable_shared_from_this<impl> {
+  options opts;
+  hooks hk;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  std::mutex sessions_mu;  // guards `sessions` (network bookkeeping, not chat state)
+  std::unordered_map<uint64_t, std::weak_ptr<ws_session>> sessions;
+  uint64_t next_id = 0;
+  std::atomic<bool> stopping{false};
+  asio::steady_timer shutdown_timer{ioc};
+
+  impl(options o, hooks h) : opts(std::move(o)), hk(std::move(h)), ioc(std::max(1, opts.io_threads)) {}
+
+  uint64_t add(const std::shared_ptr<ws_session>& s) {
+    std::lock_guard lock(sessions_mu);
+    sessions.emplace(++next_id, s);
+    return next_id;
+  }
+  void remove(uint64_t id) {
+    std::lock_guard lock(sessions_mu);
+    sessions.erase(id);
+  }
+  void accept();
+  void begin_shutdown();
+};
+
+/// One WebSocket client. Implements the chat's view of a connection.
+class ws_session final : public protocol::connection, public std::enable_shared_from_this<ws_session> {
+ public:
+  ws_session(tcp::socket&& socket, std::shared_ptr<server::impl> srv, std::string ip)
+      : ws_(std::move(socket)), srv_(std::move(srv)), ip_(std::move(ip)), kill_timer_(ws_.get_executor()) {}
+
+  void run(http::request<http::string_body> req) {
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "BareRTC"); }));
+    ws_.read_message_max(static_cast<size_t>(srv_->opts.max_message_bytes));
+    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+  }
+
+  void send(protocol::frame bytes) override {
+    asio::post(ws_.get_executor(),
+               [self = shared_from_this(), bytes = std::move(bytes)]() mutable { self->enqueue(std::move(bytes)); });
+  }
+
+  void close(uint16_t code, std::string reason) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+      self->close_now(code, std::move(reason));
+    });
+  }
+
+ private:
+  void on_accept(beast::error_code ec) {
+    if (ec) return spdlog::debug("websocket handshake from {} failed: {}", ip_, ec.message());
+    if (srv_->stopping) return close_now(protocol::close_code::going_away, "server shutting down");
+    id_ = srv_->add(shared_from_this());
+    handler_ = srv_->hk.connect(shared_from_this(), ip_);
+    do_read();
+  }
+
+  void do_read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) {
+      if (ec == websocket::error::message_too_big)
+        spdlog::info("closing {}: inbound message over {} bytes", ip_, srv_->opts.max_message_bytes);
+      return finish();
+    }
+    // Binary frames are ignored (protocol.md B.1).
+    if (ws_.got_text() && handler_) handler_->on_text(beast::buffers_to_string(buffer_.data()));
+    buffer_.consume(buffer_.size());
+    do_read();
+  }
+
+  void finish() {
+    kill_timer_.cancel();
+    if (handler_) {
+      handler_->on_close();
+      handler_.reset();
+    }
+    if (id_) srv_->remove(id_);
+    id_ = 0;
+    closing_ = true;
+    queue_.clear();
+  }
+
+  void enqueue(protocol::frame bytes) {
+    if (closing_) return;
+    auto& o = srv_->opts;
+    if (queue_.size() >= static_cast<size_t>(o.send_queue_limit) ||
+        queued_bytes_ + bytes->size() > static_cast<size_t>(o.send_queue_bytes)) {
+      spdlog::info("closing {}: connection too slow ({} frames, {} bytes queued)", ip_, queue_.size(), queued_bytes_);
+      return close_now(protocol::close_code::policy_violation, "connection too slow");
+    }
+    queued_bytes_ += bytes->size();
+    queue_.push_back(std::move(bytes));
+    if (!writing_) do_write();
+  }
+
+  void do_write() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(*queue_.front()),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+  }
+
+  void on_write(beast::error_code ec) {
+    writing_ = false;
+    if (ec) return;  // the read side sees the failure and finishes the session
+    if (!queue_.empty()) {
+      if (!closing_) queued_bytes_ -= queue_.front()->size();
+      queue_.pop_front();
+    }
+    if (pending_close_) return start_close();
+    if (!queue_.empty()) do_write();
+  }
+
+  /// Sends a close frame once the write in flight (if any) completes; a peer that does not
+  /// read at all is cut off after the send timeout.
+  void close_now(uint16_t code, std::string reason) {
+    if (closing_) return;
+    closing_ = true;
+    queued_bytes_ = 0;
+    if (writing_) {
+      // Keep the frame being written (Beast owns its buffer until completion); drop the rest.
+      while (queue_.size() > 1) queue_.pop_back();
+    } else {
+      queue_.clear();
+    }
+    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
+    pending_close_ = true;
+    kill_timer_.expires_after(std::chrono::seconds(srv_->opts.send_timeout_seconds));
+    kill_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->ws_).socket().close(ignored);
+      }
+    });
+    if (!writing_) start_close();
+  }
+
+  void start_close() {
+    pending_close_ = false;
+    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {});
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<server::impl> srv_;
+  std::string ip_;
+  uint64_t id_ = 0;
+  protocol::handler_ptr handler_;
+  std::deque<protocol::frame> queue_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool pending_close_ = false;
+  websocket::close_reason close_reason_;
+  asio::steady_timer kill_timer_;
+
+  friend struct server::impl;
+};
+
+namespace {
+
+using response = http::response<http::string_body>;
+
+response make_response(const http::request<http::string_body>& req, http::status status,
+                       std::string_view content_type, std::string body) {
+  response res{status, req.version()};
+  res.set(http::field::server, "BareRTC");
+  res.set(http::field::content_type, content_type);
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  out = buf.str();
+  return true;
+}
+
+/// One HTTP connection: reads requests, answers them, or hands the socket to a WebSocket session.
+class http_session : public std::enable_shared_from_this<http_session> {
+ public:
+  http_session(tcp::socket&& socket, std::shared_ptr<server::impl> srv)
+      : stream_(std::move(socket)), srv_(std::move(srv)) {}
+
+  void run() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+  }
+
+ private:
+  void do_read() {
+    parser_.emplace();
+    parser_->header_limit(16 * 1024);
+    parser_->body_limit(1024 * 1024);
+    stream_.expires_after(30s);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream) {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      return;
+    }
+    if (ec) return;
+    auto req = parser_->release();
+    std::string socket_ip;
+    {
+      beast::error_code e;
+      auto ep = stream_.socket().remote_endpoint(e);
+      if (!e) socket_ip = ep.address().to_string();
+    }
+    auto ip = client_ip(socket_ip, srv_->opts.use_x_forwarded_for, req["X-Real-IP"],
+                        req["X-Forwarded-For"]);
+    auto path = target_path(req.target());
+    if (websocket::is_upgrade(req)) {
+      if (path != "/ws") return send(make_response(req, http::status::not_found, "text/plain", "Not found\n"));
+      stream_.expires_never();
+      std::make_shared<ws_session>(stream_.release_socket(), srv_, ip)->run(std::move(req));
+      return;
+    }
+    route(std::move(req), std::string(path), ip);
+  }
+
+  void route(http::request<http::string_body> req, const std::string& path, const std::string& ip) {
+    auto& o = srv_->opts;
+    bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+    if (path == "/healthz") return send(make_response(req, http::status::ok, "text/plain", "ok\n"));
+    if (path == "/api/statistics") {
+      auto origin = cors_origin(o.cors_hosts, req[http::field::origin]);
+      auto self = shared_from_this();
+      auto version = req.version();
+      auto keep = req.keep_alive();
+      srv_->hk.statistics([self, origin, version, keep](std::string json) {
+        asio::post(self->stream_.get_executor(), [self, origin, version, keep, json = std::move(json)] {
+          response res{http::status::ok, version};
+          res.set(http::field::server, "BareRTC");
+          res.set(http::field::content_type, "application/json");
+          if (!origin.empty()) {
+            res.set(http::field::access_control_allow_origin, origin);
+            res.set(http::field::vary, "Origin");
+          }
+          res.keep_alive(keep);
+          res.body() = json;
+          res.prepare_payload();
+          self->send(std::move(res));
+        });
+      });
+      return;
+    }
+    if (path == "/" && (get || req.method() == http::verb::post)) {
+      std::string page;
+      if (!read_file(o.web_root + "/index.html", page)) page = not_built_page(o.title);
+      return send(make_response(req, http::status::ok, "text/html; charset=utf-8", std::move(page)));
+    }
+    if (path == "/about" && get) {
+      return send(make_response(req, http::status::ok, "text/html; charset=utf-8",
+                                about_page(o.title, o.website_url, std::string(req[http::field::host]))));
+    }
+    if ((path.rfind("/static/", 0) == 0 || path.rfind("/assets/", 0) == 0) && get) {
+      std::string body;
+      auto file = safe_file_path(o.web_root, path);
+      if (file && read_file(*file, body)) {
+        auto res = make_response(req, http::status::ok, mime_type(*file), std::move(body));
+        if (path.rfind("/assets/", 0) == 0) res.set(http::field::cache_control, "public, max-age=31536000, immutable");
+        return send(std::move(res));
+      }
+    }
+    spdlog::debug("404 {} {} from {}", std::string(req.method_string()), path, ip);
+    send(make_response(req, http::status::not_found, "text/plain", "Not found\n"));
+  }
+
+  void send(response res) {
+    auto sp = std::make_shared<response>(std::move(res));
+    bool close = sp->need_eof();
+    http::async_write(stream_, *sp, [self = shared_from_this(), sp, close](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      if (close) {
+        beast::error_code e;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_send, e);
+        return;
+      }
+      self->do_read();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<server::impl> srv_;
+};
+
+}  // namespace
+
+void server::impl::accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    if (self->stopping) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<http_session>(std::move(socket), self)->run();
+    }
+    self->accept();
+  });
+}
+
+void server::impl::begin_shutdown() {
+  if (stopping.exchange(true)) return;
+  spdlog::info("shutting down: closing every WebSocket with 1001");
+  beast::error_code ec;
+  acceptor.close(ec);
+  signals.cancel(ec);
+  std::vector<std::shared_ptr<ws_session>> open;
+  {
+    std::lock_guard lock(sessions_mu);
+    for (auto& [id, w] : sessions)
+      if (auto s = w.lock()) open.push_back(std::move(s));
+  }
+  for (auto& s : open) s->close(protocol::close_code::going_away, "server shutting down");
+  // Give clients a moment to answer the close handshake, then stop whatever remains.
+  auto deadline = std::chrono::steady_clock::now() + 1500ms;
+  auto poll = std::make_shared<std::function<void()>>();
+  *poll = [self = shared_from_this(), deadline, poll] {
+    bool empty;
+    {
+      std::lock_guard lock(self->sessions_mu);
+      empty = self->sessions.empty();
+    }
+    if (empty || std::chrono::steady_clock::now() >= deadline) {
+      self->ioc.stop();
+      *poll = nullptr;  // break the self-reference
+      return;
+    }
+    self->shutdown_timer.expires_after(20ms);
+    self->shutdown_timer.async_wait([poll](beast::error_code) {
+      if (*poll) (*poll)();
+    });
+  };
+  (*poll)();
+}
+
+server::server(options opts, hooks h) : impl_(std::make_shared<impl>(std::move(opts), std::move(h))) {}
+
+server::~server() = default;
+
+void server::start() {
+  std::string host;
+  unsigned short port = 0;
+  if (!parse_address(impl_->opts.address, host, port))
+    throw std::runtime_error("invalid listen address '" + impl_->opts.address + "' (expected host:port or :port)");
+  beast::error_code ec;
+  auto addr = host.empty() ? asio::ip::address(asio::ip::address_v6::any()) : asio::ip::make_address(host, ec);
+  if (ec) throw std::runtime_error("invalid listen host '" + host + "': " + ec.message());
+  tcp::endpoint ep(addr, port);
+  auto& a = impl_->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec && addr.is_v6() && host.empty()) a.set_option(asio::ip::v6_only(false), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + impl_->opts.address + ": " + ec.message());
+  impl_->accept();
+  impl_->signals.async_wait([self = impl_](beast::error_code ec, int) {
+    if (!ec) self->begin_shutdown();
+  });
+}
+
+unsigned short server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void server::run() {
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl_->opts.io_threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void server::stop() {
+  asio::post(impl_->ioc, [self = impl_] { self->begin_shutdown(); });
+}
+
+}  // namespace barertc::net

@@ -1,0 +1,58 @@
+#pragma once
+/// The HTTP and WebSocket front door. Knows sockets and routes, not chat rules.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocol/transport.hpp"
+
+namespace barertc::net {
+
+/// Network settings, taken from settings.toml by main().
+struct options {
+  std::string address = ":9000";
+  int io_threads = 1;
+  int64_t max_message_bytes = 40 * 1024 * 1024;
+  int send_queue_limit = 256;
+  int64_t send_queue_bytes = 8 * 1024 * 1024;
+  int send_timeout_seconds = 10;
+  bool use_x_forwarded_for = false;
+  std::vector<std::string> cors_hosts;
+  std::string web_root = "web/dist";  ///< The built page; a notice is served when missing.
+  std::string title = "BareRTC";
+  std::string website_url;
+};
+
+/// What the network asks of the rest of the program.
+struct hooks {
+  /// A WebSocket opened at /ws; returns who receives its frames.
+  std::function<protocol::handler_ptr(protocol::connection_ptr, const std::string& client_ip)> connect;
+  /// Body of GET /api/statistics, delivered through the callback from any thread.
+  std::function<void(std::function<void(std::string)>)> statistics;
+};
+
+/// Listens, serves, and shuts down gracefully.
+class server {
+ public:
+  server(options opts, hooks h);
+  ~server();
+  /// Binds the listening socket; throws std::runtime_error with a readable message on failure.
+  void start();
+  /// The bound port (useful when the address asked for port 0).
+  unsigned short port() const;
+  /// Blocks until SIGINT/SIGTERM (or stop()), then closes every WebSocket with 1001.
+  void run();
+  /// Asks run() to return; safe from any thread.
+  void stop();
+
+  struct impl;  ///< Defined in server.cpp.
+
+ private:
+  std::shared_ptr<impl> impl_;
+};
+
+/// Splits ":9000", "127.0.0.1:9000" or "[::1]:9000" into host and port; empty host = all.
+bool parse_address(const std::string& address, std::string& host, unsigned short& port);
+
+}  // namespace barertc::net

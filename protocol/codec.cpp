@@ -1,0 +1,340 @@
+#include "protocol/codec.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cmath>
+#include <limits>
+
+namespace barertc::protocol {
+namespace {
+
+using value = rapidjson::Value;
+
+/// Reads typed fields out of one JSON object and remembers the first type mismatch.
+class reader {
+ public:
+  explicit reader(const value& obj) : obj_(obj) {}
+
+  void str(const char* key, std::string& out) {
+    if (auto* v = find(key)) {
+      if (v->IsString())
+        out.assign(v->GetString(), v->GetStringLength());
+      else if (!v->IsNull())
+        fail(key, "a string");
+    }
+  }
+  void boolean(const char* key, bool& out) {
+    if (auto* v = find(key)) {
+      if (v->IsBool())
+        out = v->GetBool();
+      else if (!v->IsNull())
+        fail(key, "true or false");
+    }
+  }
+  template <class Int>
+  void integer(const char* key, Int& out) {
+    if (auto* v = find(key)) {
+      if (v->IsInt64() && v->GetInt64() >= std::numeric_limits<Int>::min() &&
+          v->GetInt64() <= std::numeric_limits<Int>::max())
+        out = static_cast<Int>(v->GetInt64());
+      else if (v->IsDouble() && std::isfinite(v->GetDouble()) &&
+               v->GetDouble() == std::floor(v->GetDouble()) &&
+               std::abs(v->GetDouble()) < 9e15)
+        out = static_cast<Int>(v->GetDouble());
+      else if (!v->IsNull())
+        fail(key, "a whole number");
+    }
+  }
+  void strings(const char* key, std::vector<std::string>& out) {
+    if (auto* v = find(key)) {
+      if (v->IsNull()) return;
+      if (!v->IsArray()) return fail(key, "an array of strings");
+      for (auto& item : v->GetArray()) {
+        if (!item.IsString()) return fail(key, "an array of strings");
+        out.emplace_back(item.GetString(), item.GetStringLength());
+      }
+    }
+  }
+  /// `bytes`: the browser sends an array of 0-255 integers; a base64 string is also accepted.
+  void byte_array(const char* key, std::string& out) {
+    if (auto* v = find(key)) {
+      if (v->IsNull()) return;
+      if (v->IsString()) return base64(*v, key, out);
+      if (!v->IsArray()) return fail(key, "an array of bytes");
+      out.reserve(v->Size());
+      for (auto& item : v->GetArray()) {
+        if (!item.IsInt() || item.GetInt() < 0 || item.GetInt() > 255)
+          return fail(key, "an array of bytes");
+        out.push_back(static_cast<char>(item.GetInt()));
+      }
+    }
+  }
+  void rules(const char* key, std::map<std::string, bool>& out) {
+    if (auto* v = find(key)) {
+      if (v->IsNull()) return;
+      if (!v->IsObject()) return fail(key, "an object");
+      for (auto& m : v->GetObject()) {
+        if (!m.value.IsBool()) return fail(key, "an object of true/false values");
+        out[m.name.GetString()] = m.value.GetBool();
+      }
+    }
+  }
+  const value* find(const char* key) {
+    auto it = obj_.FindMember(key);
+    return it == obj_.MemberEnd() ? nullptr : &it->value;
+  }
+  void fail(const char* key, const char* expected) {
+    if (error.empty()) error = std::string("field '") + key + "' must be " + expected;
+  }
+
+  std::string error;
+
+ private:
+  void base64(const value& v, const char* key, std::string& out) {
+    static constexpr std::string_view alphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint32_t acc = 0;
+    int bits = 0;
+    for (unsigned char c : std::string_view(v.GetString(), v.GetStringLength())) {
+      if (c == '=' || c == '\n' || c == '\r') continue;
+      auto pos = alphabet.find(static_cast<char>(c));
+      if (pos == std::string_view::npos) return fail(key, "base64 or an array of bytes");
+      acc = (acc << 6) | static_cast<uint32_t>(pos);
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+      }
+    }
+  }
+
+  const value& obj_;
+};
+
+void read_who(reader& r, who_entry& w) {
+  r.str("username", w.username);
+  r.str("nickname", w.nickname);
+  r.str("status", w.status);
+  r.integer("video", w.video);
+  r.boolean("dnd", w.dnd);
+  r.integer("loginAt", w.login_at);
+  r.boolean("op", w.op);
+  r.boolean("vip", w.vip);
+  r.str("avatar", w.avatar);
+  r.str("profileURL", w.profile_url);
+  r.str("emoji", w.emoji);
+  r.str("gender", w.gender);
+}
+
+void read_message(const value& obj, message& m, std::string& error, int depth) {
+  reader r(obj);
+  r.str("action", m.action);
+  r.str("channel", m.channel);
+  r.str("username", m.username);
+  r.str("message", m.message);
+  r.str("jwt", m.jwt);
+  r.integer("video", m.video);
+  r.str("status", m.status);
+  r.boolean("dnd", m.dnd);
+  r.integer("msgID", m.msg_id);
+  r.str("openSecret", m.open_secret);
+  r.byte_array("bytes", m.bytes);
+  r.strings("usernames", m.usernames);
+  r.str("timestamp", m.timestamp);
+  r.str("reason", m.reason);
+  r.str("comment", m.comment);
+  r.rules("jwtRules", m.jwt_rules);
+  r.str("candidate", m.candidate);
+  r.str("description", m.description);
+  if (r.find("videoActive") || r.find("nsfw")) m.legacy_video = true;
+  r.boolean("videoActive", m.video_active);
+  r.boolean("nsfw", m.nsfw);
+  if (auto* list = r.find("whoList"); list && list->IsArray()) {
+    for (auto& item : list->GetArray()) {
+      if (!item.IsObject()) {
+        r.fail("whoList", "an array of objects");
+        break;
+      }
+      reader wr(item);
+      read_who(wr, m.who_list.emplace_back());
+      if (!wr.error.empty() && r.error.empty()) r.error = wr.error;
+    }
+  } else if (list && !list->IsNull()) {
+    r.fail("whoList", "an array of objects");
+  }
+  if (auto* inner = r.find("messages"); inner && inner->IsArray() && depth < 2) {
+    for (auto& item : inner->GetArray()) {
+      if (!item.IsObject()) {
+        r.fail("messages", "an array of objects");
+        break;
+      }
+      read_message(item, m.messages.emplace_back(), r.error, depth + 1);
+    }
+  }
+  if (error.empty()) error = r.error;
+}
+
+using writer_t = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void put(writer_t& w, const char* key, const std::string& s) {
+  if (s.empty()) return;
+  w.Key(key);
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+void put(writer_t& w, const char* key, bool b) {
+  if (!b) return;
+  w.Key(key);
+  w.Bool(true);
+}
+void put_int(writer_t& w, const char* key, int64_t n, bool always = false) {
+  if (n == 0 && !always) return;
+  w.Key(key);
+  w.Int64(n);
+}
+
+void write_who(writer_t& w, const who_entry& e) {
+  w.StartObject();
+  w.Key("username");
+  w.String(e.username.data(), static_cast<rapidjson::SizeType>(e.username.size()));
+  put(w, "nickname", e.nickname);
+  w.Key("status");
+  w.String(e.status.data(), static_cast<rapidjson::SizeType>(e.status.size()));
+  put_int(w, "video", e.video, true);
+  put(w, "dnd", e.dnd);
+  put_int(w, "loginAt", e.login_at, true);
+  w.Key("op");
+  w.Bool(e.op);
+  put(w, "vip", e.vip);
+  put(w, "avatar", e.avatar);
+  put(w, "profileURL", e.profile_url);
+  put(w, "emoji", e.emoji);
+  put(w, "gender", e.gender);
+  // The first BareRTC clients read these booleans instead of `video`.
+  put(w, "videoActive", (e.video & video::active) != 0);
+  put(w, "nsfw", (e.video & video::active) != 0 && (e.video & video::nsfw) != 0);
+  w.EndObject();
+}
+
+void write_message(writer_t& w, const message& m) {
+  w.StartObject();
+  put(w, "action", m.action);
+  put(w, "channel", m.channel);
+  put(w, "username", m.username);
+  put(w, "message", m.message);
+  put(w, "jwt", m.jwt);
+  if (!m.who_list.empty() || m.action == "who") {
+    w.Key("whoList");
+    w.StartArray();
+    for (auto& e : m.who_list) write_who(w, e);
+    w.EndArray();
+  }
+  put_int(w, "video", m.video);
+  put(w, "status", m.status);
+  put(w, "dnd", m.dnd);
+  put_int(w, "msgID", m.msg_id);
+  put(w, "openSecret", m.open_secret);
+  if (!m.bytes.empty()) {
+    w.Key("bytes");
+    w.StartArray();
+    for (unsigned char c : m.bytes) w.Uint(c);
+    w.EndArray();
+  }
+  if (!m.usernames.empty()) {
+    w.Key("usernames");
+    w.StartArray();
+    for (auto& u : m.usernames) w.String(u.data(), static_cast<rapidjson::SizeType>(u.size()));
+    w.EndArray();
+  }
+  put(w, "timestamp", m.timestamp);
+  put(w, "reason", m.reason);
+  put(w, "comment", m.comment);
+  if (!m.messages.empty()) {
+    w.Key("messages");
+    w.StartArray();
+    for (auto& inner : m.messages) write_message(w, inner);
+    w.EndArray();
+  }
+  if (!m.jwt_rules.empty()) {
+    w.Key("jwtRules");
+    w.StartObject();
+    for (auto& [k, v] : m.jwt_rules) {
+      w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+      w.Bool(v);
+    }
+    w.EndObject();
+  }
+  put(w, "candidate", m.candidate);
+  put(w, "description", m.description);
+  put(w, "videoActive", m.video_active);
+  put(w, "nsfw", m.nsfw);
+  w.EndObject();
+}
+
+}  // namespace
+
+std::variant<message, decode_error> decode(std::string_view json) {
+  rapidjson::Document doc;
+  constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+  doc.Parse<flags>(json.data(), json.size());
+  if (doc.HasParseError())
+    return decode_error{std::string("Invalid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
+                        " (at byte " + std::to_string(doc.GetErrorOffset()) + ")"};
+  if (!doc.IsObject()) return decode_error{"Invalid message: expected a JSON object"};
+  message m;
+  std::string error;
+  read_message(doc, m, error, 0);
+  if (!error.empty()) return decode_error{"Invalid message: " + error};
+  return m;
+}
+
+std::string encode(const message& msg) {
+  rapidjson::StringBuffer buf;
+  writer_t w(buf);
+  write_message(w, msg);
+  return {buf.GetString(), buf.GetSize()};
+}
+
+frame encode_frame(const message& msg) { return std::make_shared<const std::string>(encode(msg)); }
+
+std::string encode_who_entry(const who_entry& entry) {
+  rapidjson::StringBuffer buf;
+  writer_t w(buf);
+  write_who(w, entry);
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::string encode_statistics(const std::vector<std::string>& usernames, int blue_cameras,
+                              int red_cameras) {
+  rapidjson::StringBuffer buf;
+  writer_t w(buf);
+  w.StartObject();
+  w.Key("UserCount");
+  w.Int(static_cast<int>(usernames.size()));
+  w.Key("Usernames");
+  w.StartArray();
+  for (auto& u : usernames) w.String(u.data(), static_cast<rapidjson::SizeType>(u.size()));
+  w.EndArray();
+  w.Key("Cameras");
+  w.StartObject();
+  w.Key("Blue");
+  w.Int(blue_cameras);
+  w.Key("Red");
+  w.Int(red_cameras);
+  w.EndObject();
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+message chat_server(std::string html, std::string channel) {
+  message m;
+  m.action = "error";
+  m.username = "ChatServer";
+  m.message = std::move(html);
+  m.channel = std::move(channel);
+  return m;
+}
+
+}  // namespace barertc::protocol

@@ -1,0 +1,15 @@
+#pragma once
+/// GitHub-flavoured Markdown to HTML that is safe to insert into another user's page.
+#include <string>
+#include <string_view>
+
+namespace barertc::protocol {
+
+/// Renders user or operator Markdown. Raw HTML is dropped, script-capable URL schemes are removed,
+/// and every link opens in a new tab with rel="nofollow noopener".
+std::string render_markdown(std::string_view text);
+
+/// Escapes text for use inside HTML (for names and other plain values in server notices).
+std::string escape_html(std::string_view text);
+
+}  // namespace barertc::protocol

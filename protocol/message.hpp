@@ -1,0 +1,73 @@
+#pragma once
+/// The BareRTC wire message (../shared/spec/protocol.md, B.1) as plain structs.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace barertc::protocol {
+
+/// Video flag bits of `me` and who-list entries (protocol.md B.3).
+namespace video {
+inline constexpr int active = 1;
+inline constexpr int nsfw = 2;
+inline constexpr int muted = 4;
+inline constexpr int non_explicit = 8;
+inline constexpr int mutual_required = 16;
+inline constexpr int mutual_open = 32;
+inline constexpr int vip_only = 64;
+inline constexpr int invited = 128;
+inline constexpr int no_watermark = 256;
+}  // namespace video
+
+/// One row of the Who Is Online list.
+struct who_entry {
+  std::string username;
+  std::string nickname;
+  std::string status = "online";
+  int video = 0;
+  bool dnd = false;
+  int64_t login_at = 0;
+  bool op = false;
+  bool vip = false;
+  std::string avatar;
+  std::string profile_url;
+  std::string emoji;
+  std::string gender;
+};
+
+/// Every field a Message may carry; empty fields are left out on output.
+struct message {
+  std::string action;
+  std::string channel;
+  std::string username;
+  std::string message;
+  std::string jwt;
+  std::vector<who_entry> who_list;
+  int video = 0;
+  std::string status;
+  bool dnd = false;
+  int64_t msg_id = 0;
+  std::string open_secret;
+  std::string bytes;
+  std::vector<std::string> usernames;
+  std::string timestamp;
+  std::string reason;
+  std::string comment;
+  std::vector<struct message> messages;
+  std::map<std::string, bool> jwt_rules;
+  std::string candidate;
+  std::string description;
+  // Fields of the first BareRTC releases, still sent by old clients and bots.
+  bool video_active = false;
+  bool nsfw = false;
+  /// True when the client sent the old `videoActive`/`nsfw` booleans (not on the wire).
+  bool legacy_video = false;
+};
+
+/// Serialised bytes of one outgoing frame, shared by every recipient.
+using frame = std::shared_ptr<const std::string>;
+
+}  // namespace barertc::protocol

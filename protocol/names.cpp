@@ -1,0 +1,36 @@
+#include "protocol/names.hpp"
+
+namespace barertc::protocol {
+
+size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+std::string_view trim(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+name_check check_username(std::string_view requested) {
+  auto name = trim(requested);
+  if (name.empty()) return std::string("anonymous");
+  if (utf8_length(name) > max_username_chars)
+    return std::string_view("Your username is too long: use at most 32 characters.");
+  if (name.front() == '@') return std::string_view("Your username may not start with @.");
+  for (size_t i = 0; i < name.size(); ++i) {
+    auto c = static_cast<unsigned char>(name[i]);
+    // C0 controls, DEL, and C1 controls (encoded as 0xC2 0x80-0x9F).
+    bool control = c < 0x20 || c == 0x7F ||
+                   (c == 0xC2 && i + 1 < name.size() && static_cast<unsigned char>(name[i + 1]) < 0xA0);
+    if (control) return std::string_view("Your username may not contain control characters.");
+    if (c == '/') return std::string_view("Your username may not contain a slash (/).");
+  }
+  return std::string(name);
+}
+
+}  // namespace barertc::protocol

@@ -1,0 +1,25 @@
+#pragma once
+/// Username rules shared by login and the operator commands.
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace barertc::protocol {
+
+/// Longest username, in characters.
+inline constexpr size_t max_username_chars = 32;
+
+/// A username that passed the rules, or the reason it did not (fit to show the user).
+using name_check = std::variant<std::string, std::string_view>;
+
+/// Trims the requested name; empty becomes "anonymous". Refuses control characters, a leading
+/// `@`, `/` anywhere, and names longer than max_username_chars. index 0 = accepted name.
+name_check check_username(std::string_view requested);
+
+/// Counts UTF-8 code points (the input is valid UTF-8: the JSON decoder checks it).
+size_t utf8_length(std::string_view s);
+
+/// Trims ASCII and Unicode-agnostic white space from both ends.
+std::string_view trim(std::string_view s);
+
+}  // namespace barertc::protocol

@@ -1,0 +1,42 @@
+#pragma once
+/// The seam between the network and the chat: a connection as the chat sees it (bytes out,
+/// close), and the chat as the network sees it (frames in, closed). Neither side knows the
+/// other's types.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "protocol/message.hpp"
+
+namespace barertc::protocol {
+
+/// WebSocket close codes the chat asks for.
+namespace close_code {
+inline constexpr uint16_t going_away = 1001;
+inline constexpr uint16_t policy_violation = 1008;
+inline constexpr uint16_t too_big = 1009;
+}  // namespace close_code
+
+/// One client connection. Thread-safe: any actor may call it; calls never block.
+class connection {
+ public:
+  virtual ~connection() = default;
+  /// Queues a frame; a client whose queue is full is closed as too slow.
+  virtual void send(frame bytes) = 0;
+  /// Closes the connection with a WebSocket close code and reason.
+  virtual void close(uint16_t code, std::string reason) = 0;
+};
+using connection_ptr = std::shared_ptr<connection>;
+
+/// What the network calls for each connection, from its I/O thread.
+class connection_handler {
+ public:
+  virtual ~connection_handler() = default;
+  /// One complete text frame.
+  virtual void on_text(std::string text) = 0;
+  /// The socket is gone; no further calls follow.
+  virtual void on_close() = 0;
+};
+using handler_ptr = std::shared_ptr<connection_handler>;
+
+}  // namespace barertc::protocol

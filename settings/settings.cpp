@@ -1,0 +1,372 @@
+#include "settings/settings.hpp"
+
+#include <toml++/toml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+
+namespace barertc::settings {
+namespace {
+
+std::string random_uuid() {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  std::uniform_int_distribution<int> hex(0, 15);
+  std::string out;
+  const char* digits = "0123456789abcdef";
+  for (int i = 0; i < 32; ++i) {
+    if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
+    int d = hex(gen);
+    if (i == 12) d = 4;
+    if (i == 16) d = 8 | (d & 3);
+    out += digits[d];
+  }
+  return out;
+}
+
+/// Reads keys of one TOML table into typed fields, collecting a message per problem.
+class table_reader {
+ public:
+  table_reader(const toml::table& tbl, std::string prefix, std::string source, errors& errs)
+      : tbl_(tbl), prefix_(std::move(prefix)), source_(std::move(source)), errs_(errs) {}
+
+  void str(const char* key, std::string& out) {
+    if (auto* n = take(key)) {
+      if (auto v = n->value_exact<std::string>())
+        out = *v;
+      else
+        bad(*n, key, "a string");
+    }
+  }
+  void boolean(const char* key, bool& out) {
+    if (auto* n = take(key)) {
+      if (auto v = n->value_exact<bool>())
+        out = *v;
+      else
+        bad(*n, key, "true or false");
+    }
+  }
+  template <class Int>
+  void integer(const char* key, Int& out, int64_t min, int64_t max) {
+    if (auto* n = take(key)) {
+      auto v = n->value_exact<int64_t>();
+      if (!v)
+        bad(*n, key, "a whole number");
+      else if (*v < min || *v > max)
+        bad(*n, key, "between " + std::to_string(min) + " and " + std::to_string(max));
+      else
+        out = static_cast<Int>(*v);
+    }
+  }
+  void number(const char* key, double& out, double min) {
+    if (auto* n = take(key)) {
+      std::optional<double> v = n->value_exact<double>();
+      if (!v)
+        if (auto i = n->value_exact<int64_t>()) v = static_cast<double>(*i);
+      if (!v || *v < min)
+        bad(*n, key, "a number of at least " + std::to_string(static_cast<int>(min)));
+      else
+        out = *v;
+    }
+  }
+  void strings(const char* key, std::vector<std::string>& out) {
+    if (auto* n = take(key)) {
+      auto* arr = n->as_array();
+      std::vector<std::string> vals;
+      if (arr)
+        for (auto& item : *arr) {
+          if (auto v = item.value_exact<std::string>())
+            vals.push_back(*v);
+          else
+            arr = nullptr;
+          if (!arr) break;
+        }
+      if (!arr)
+        bad(*n, key, "an array of strings");
+      else
+        out = std::move(vals);
+    }
+  }
+  /// Keys that are allowed but read elsewhere (or kept for the reference server's sections).
+  void accept(const char* key) { seen_.insert(key); }
+
+  /// Reports every key that no reader asked for.
+  void unknown_keys_are(const char* what) {
+    for (auto&& [k, v] : tbl_)
+      if (!seen_.count(std::string(k.str())))
+        errs_.problems.push_back(where(v) + "unknown " + what + " '" + prefix_ + std::string(k.str()) +
+                                 "'");
+  }
+
+  std::string where(const toml::node& n) const {
+    return source_ + ":" + std::to_string(n.source().begin.line) + ": ";
+  }
+  const toml::node* take(const char* key) {
+    seen_.insert(key);
+    return tbl_.get(key);
+  }
+  void bad(const toml::node& n, const std::string& key, const std::string& expected) {
+    errs_.problems.push_back(where(n) + "'" + prefix_ + key + "' must be " + expected);
+  }
+
+ private:
+  const toml::table& tbl_;
+  std::string prefix_;
+  std::string source_;
+  errors& errs_;
+  std::set<std::string> seen_;
+};
+
+const toml::table* sub_table(table_reader& top, const char* key) {
+  auto* n = top.take(key);
+  if (!n) return nullptr;
+  if (auto* t = n->as_table()) return t;
+  top.bad(*n, key, "a table ([" + std::string(key) + "])");
+  return nullptr;
+}
+
+void read_channels(table_reader& top, const std::string& source, errors& errs, settings& s) {
+  auto* n = top.take("PublicChannels");
+  if (!n) {
+    errs.problems.push_back(source + ": no [[PublicChannels]]: at least one channel is needed");
+    return;
+  }
+  auto* arr = n->as_array();
+  if (!arr || !arr->is_array_of_tables()) return top.bad(*n, "PublicChannels", "an array of tables ([[PublicChannels]])");
+  if (arr->empty()) {
+    errs.problems.push_back(top.where(*n) + "'PublicChannels' is empty: at least one channel is needed");
+    return;
+  }
+  std::set<std::string> ids;
+  for (size_t i = 0; i < arr->size(); ++i) {
+    auto& tbl = *arr->get(i)->as_table();
+    table_reader r(tbl, "PublicChannels[" + std::to_string(i) + "].", source, errs);
+    channel c;
+    r.str("ID", c.id);
+    r.str("Name", c.name);
+    r.str("Icon", c.icon);
+    r.strings("WelcomeMessages", c.welcome_messages);
+    r.boolean("VIP", c.vip);
+    r.boolean("PermitPhotos", c.permit_photos);
+    r.integer("EchoMessagesOnJoin", c.echo_messages_on_join, 0, 1000);
+    r.unknown_keys_are("channel field");
+    if (c.id.empty())
+      errs.problems.push_back(r.where(tbl) + "'PublicChannels[" + std::to_string(i) + "].ID' is missing or empty");
+    else if (c.id[0] == '@')
+      errs.problems.push_back(r.where(tbl) + "'PublicChannels[" + std::to_string(i) + "].ID' may not start with @");
+    else if (!ids.insert(c.id).second)
+      errs.problems.push_back(r.where(tbl) + "duplicate channel ID '" + c.id + "' in 'PublicChannels[" +
+                              std::to_string(i) + "]'");
+    if (c.name.empty()) c.name = c.id;
+    s.public_channels.push_back(std::move(c));
+  }
+}
+
+}  // namespace
+
+settings defaults() {
+  settings s;
+  s.admin_api_key = random_uuid();
+  channel lobby;
+  lobby.id = "lobby";
+  lobby.name = "Lobby";
+  lobby.icon = "fa fa-gavel";
+  lobby.welcome_messages = {"Welcome to the chat server!",
+                            "Please follow the basic rules:\n\n1. Have fun\n2. Be kind"};
+  lobby.echo_messages_on_join = 10;
+  channel offtopic;
+  offtopic.id = "offtopic";
+  offtopic.name = "Off Topic";
+  offtopic.icon = "fa fa-comments";
+  offtopic.welcome_messages = {"Welcome to the Off Topic channel!"};
+  offtopic.permit_photos = true;
+  s.public_channels = {lobby, offtopic};
+  return s;
+}
+
+std::variant<settings, errors> parse(std::string_view text, const std::string& source) {
+  errors errs;
+  toml::table doc;
+  try {
+    doc = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    errs.problems.push_back(source + ":" + std::to_string(e.source().begin.line) + ": " +
+                            std::string(e.description()));
+    return errs;
+  }
+  settings s;
+  table_reader top(doc, "", source, errs);
+  top.integer("Version", s.version, 0, 1000);
+  top.str("Title", s.title);
+  top.str("Branding", s.branding);
+  top.str("WebsiteURL", s.website_url);
+  top.strings("CORSHosts", s.cors_hosts);
+  top.boolean("PermitNSFW", s.permit_nsfw);
+  top.boolean("UseXForwardedFor", s.use_x_forwarded_for);
+  top.str("AdminAPIKey", s.admin_api_key);
+  top.boolean("BlockableAdmins", s.blockable_admins);
+  top.integer("WebSocketReadLimit", s.server.max_message_bytes, 1024, int64_t(1) << 32);
+  top.integer("WebSocketSendTimeout", s.websocket_send_timeout, 1, 3600);
+  top.integer("MaxImageWidth", s.max_image_width, 16, 100000);
+  top.integer("PreviewImageWidth", s.preview_image_width, 16, 100000);
+  if (auto* t = sub_table(top, "JWT")) {
+    table_reader r(*t, "JWT.", source, errs);
+    r.boolean("Enabled", s.jwt.enabled);
+    r.boolean("Strict", s.jwt.strict);
+    r.str("SecretKey", s.jwt.secret_key);
+    r.str("LandingPageURL", s.jwt.landing_page_url);
+    r.unknown_keys_are("key");
+  }
+  if (auto* t = sub_table(top, "TURN")) {
+    table_reader r(*t, "TURN.", source, errs);
+    r.strings("URLs", s.turn.urls);
+    r.str("Username", s.turn.username);
+    r.str("Credential", s.turn.credential);
+    r.unknown_keys_are("key");
+  }
+  if (auto* t = sub_table(top, "VIP")) {
+    table_reader r(*t, "VIP.", source, errs);
+    r.str("Name", s.vip.name);
+    r.str("Branding", s.vip.branding);
+    r.str("Icon", s.vip.icon);
+    r.boolean("MutuallySecret", s.vip.mutually_secret);
+    r.unknown_keys_are("key");
+  }
+  if (auto* t = sub_table(top, "Server")) {
+    table_reader r(*t, "Server.", source, errs);
+    auto& v = s.server;
+    r.str("Address", v.address);
+    r.integer("WorkerThreads", v.worker_threads, 0, 256);
+    r.integer("IOThreads", v.io_threads, 1, 256);
+    r.integer("MaxMessageBytes", v.max_message_bytes, 1024, int64_t(1) << 32);
+    r.integer("MaxTextLength", v.max_text_length, 1, 1 << 24);
+    r.integer("SendQueueLimit", v.send_queue_limit, 1, 1 << 20);
+    r.integer("SendQueueBytes", v.send_queue_bytes, 1024, int64_t(1) << 34);
+    r.integer("PingInterval", v.ping_interval, 1, 3600);
+    r.integer("LoginTimeout", v.login_timeout, 1, 3600);
+    r.number("RateLimit", v.rate_limit, 0);
+    r.integer("RateBurst", v.rate_burst, 1, 1 << 20);
+    r.integer("MaxConnectionsPerIP", v.max_connections_per_ip, 0, 1 << 20);
+    r.integer("WhoListDelayMs", v.who_list_delay_ms, 0, 60000);
+    r.unknown_keys_are("key");
+  }
+  read_channels(top, source, errs, s);
+  // Sections of the reference server that this server reads in later features.
+  for (auto* key : {"WebhookURLs", "MessageFilters", "ModerationRule", "DirectMessageHistory",
+                    "DMLinkSpamProtection", "Strings", "Logging"})
+    top.accept(key);
+  top.unknown_keys_are("key");
+  if (!errs.problems.empty()) return errs;
+  return s;
+}
+
+std::variant<settings, errors> load_or_create(const std::string& path, bool* created) {
+  if (created) *created = false;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    std::ofstream out(path);
+    out << to_toml(defaults());
+    if (!out) return errors{{path + ": cannot write the default settings file"}};
+    if (created) *created = true;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return errors{{path + ": cannot read the settings file"}};
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return parse(buf.str(), path);
+}
+
+namespace {
+
+std::string quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char esc[8];
+          std::snprintf(esc, sizeof esc, "\\u%04x", c);
+          out += esc;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string quote_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quote(items[i]);
+  return out + "]";
+}
+
+const char* yes(bool b) { return b ? "true" : "false"; }
+
+}  // namespace
+
+std::string to_toml(const settings& s) {
+  std::ostringstream o;
+  o << "# BareRTC settings. docs/configuration.md explains every key.\n"
+    << "Version = " << s.version << "\n"
+    << "Title = " << quote(s.title) << "\n"
+    << "Branding = " << quote(s.branding) << "\n"
+    << "WebsiteURL = " << quote(s.website_url) << "\n"
+    << "CORSHosts = " << quote_list(s.cors_hosts) << "\n"
+    << "PermitNSFW = " << yes(s.permit_nsfw) << "\n"
+    << "UseXForwardedFor = " << yes(s.use_x_forwarded_for) << "\n"
+    << "AdminAPIKey = " << quote(s.admin_api_key) << "\n"
+    << "BlockableAdmins = " << yes(s.blockable_admins) << "\n"
+    << "WebSocketSendTimeout = " << s.websocket_send_timeout << "\n"
+    << "MaxImageWidth = " << s.max_image_width << "\n"
+    << "PreviewImageWidth = " << s.preview_image_width << "\n\n"
+    << "[Server]\n"
+    << "Address = " << quote(s.server.address) << "\n"
+    << "WorkerThreads = " << s.server.worker_threads << "  # CAF scheduler threads; 0 = one per core\n"
+    << "IOThreads = " << s.server.io_threads << "  # network threads\n"
+    << "MaxMessageBytes = " << s.server.max_message_bytes << "\n"
+    << "MaxTextLength = " << s.server.max_text_length << "\n"
+    << "SendQueueLimit = " << s.server.send_queue_limit << "\n"
+    << "SendQueueBytes = " << s.server.send_queue_bytes << "\n"
+    << "PingInterval = " << s.server.ping_interval << "\n"
+    << "LoginTimeout = " << s.server.login_timeout << "\n"
+    << "RateLimit = " << s.server.rate_limit << "\n"
+    << "RateBurst = " << s.server.rate_burst << "\n"
+    << "MaxConnectionsPerIP = " << s.server.max_connections_per_ip << "\n"
+    << "WhoListDelayMs = " << s.server.who_list_delay_ms << "\n\n"
+    << "[JWT]\n"
+    << "Enabled = " << yes(s.jwt.enabled) << "\n"
+    << "Strict = " << yes(s.jwt.strict) << "\n"
+    << "SecretKey = " << quote(s.jwt.secret_key) << "\n"
+    << "LandingPageURL = " << quote(s.jwt.landing_page_url) << "\n\n"
+    << "[TURN]\n"
+    << "URLs = " << quote_list(s.turn.urls) << "\n"
+    << "Username = " << quote(s.turn.username) << "\n"
+    << "Credential = " << quote(s.turn.credential) << "\n\n"
+    << "[VIP]\n"
+    << "Name = " << quote(s.vip.name) << "\n"
+    << "Branding = " << quote(s.vip.branding) << "\n"
+    << "Icon = " << quote(s.vip.icon) << "\n"
+    << "MutuallySecret = " << yes(s.vip.mutually_secret) << "\n";
+  for (auto& c : s.public_channels) {
+    o << "\n[[PublicChannels]]\n"
+      << "ID = " << quote(c.id) << "\n"
+      << "Name = " << quote(c.name) << "\n";
+    if (!c.icon.empty()) o << "Icon = " << quote(c.icon) << "\n";
+    o << "WelcomeMessages = " << quote_list(c.welcome_messages) << "\n"
+      << "VIP = " << yes(c.vip) << "\n"
+      << "PermitPhotos = " << yes(c.permit_photos) << "\n"
+      << "EchoMessagesOnJoin = " << c.echo_messages_on_join << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace barertc::settings

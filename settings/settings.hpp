@@ -1,0 +1,103 @@
+#pragma once
+/// settings.toml: every tunable of the server, its default, and the loader that checks it.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace barertc::settings {
+
+/// Schema version written into new files.
+inline constexpr int current_version = 17;
+
+/// One `[[PublicChannels]]` entry.
+struct channel {
+  std::string id;
+  std::string name;
+  std::string icon;  ///< Font Awesome classes, e.g. "fa fa-gavel".
+  std::vector<std::string> welcome_messages;  ///< Markdown, sent on login as ChatServer notices.
+  bool vip = false;            ///< Only VIPs and operators receive it.
+  bool permit_photos = false;  ///< Image sharing allowed here.
+  int echo_messages_on_join = 0;  ///< Recent messages replayed to users who join.
+};
+
+/// `[JWT]`: sign-in through the host website.
+struct jwt {
+  bool enabled = false;
+  bool strict = true;
+  std::string secret_key;
+  std::string landing_page_url;
+};
+
+/// `[TURN]`: ICE servers handed to the page.
+struct turn {
+  std::vector<std::string> urls{"stun:stun.l.google.com:19302"};
+  std::string username;
+  std::string credential;
+};
+
+/// `[VIP]`: naming and visibility of VIP members.
+struct vip {
+  std::string name = "VIP";
+  std::string branding = "<em>VIP Members</em>";
+  std::string icon = "fa fa-circle";
+  bool mutually_secret = false;
+};
+
+/// `[Server]`: our additions: threads and limits (docs/configuration.md explains each).
+struct server {
+  std::string address = ":9000";
+  int worker_threads = 0;  ///< CAF scheduler threads; 0 = one per core.
+  int io_threads = 1;      ///< Beast/Asio network threads.
+  int64_t max_message_bytes = 40 * 1024 * 1024;  ///< Largest inbound WebSocket message.
+  int max_text_length = 4000;                    ///< Longest chat text, in characters.
+  int send_queue_limit = 256;                    ///< Frames queued per connection before "too slow".
+  int64_t send_queue_bytes = 8 * 1024 * 1024;    ///< Bytes queued per connection before "too slow".
+  int ping_interval = 30;                        ///< Seconds between server pings.
+  int login_timeout = 30;                        ///< Seconds allowed between connecting and login.
+  double rate_limit = 10;                        ///< Messages per second per session; 0 = off.
+  int rate_burst = 20;                           ///< Token bucket size.
+  int max_connections_per_ip = 0;                ///< 0 = unlimited.
+  int who_list_delay_ms = 50;  ///< Who-list pushes are coalesced over this many milliseconds.
+};
+
+/// The whole settings.toml.
+struct settings {
+  int version = current_version;
+  std::string title = "BareRTC";
+  std::string branding = "BareRTC";
+  std::string website_url = "https://www.example.com";
+  std::vector<std::string> cors_hosts{"https://www.example.com"};
+  bool permit_nsfw = false;
+  bool use_x_forwarded_for = false;
+  std::string admin_api_key;
+  bool blockable_admins = false;
+  int websocket_send_timeout = 10;
+  int max_image_width = 1280;
+  int preview_image_width = 360;
+  struct jwt jwt;
+  std::vector<channel> public_channels;
+  struct turn turn;
+  struct vip vip;
+  struct server server;
+};
+
+/// The defaults written to a new settings.toml (with a fresh AdminAPIKey).
+settings defaults();
+
+/// Problems found in a settings file, each naming the file, line and key.
+struct errors {
+  std::vector<std::string> problems;
+};
+
+/// Parses TOML text; `source` names the file in messages.
+std::variant<settings, errors> parse(std::string_view toml_text, const std::string& source);
+
+/// Reads `path`; when the file does not exist, writes the defaults there first.
+std::variant<settings, errors> load_or_create(const std::string& path, bool* created = nullptr);
+
+/// Renders settings as a commented settings.toml.
+std::string to_toml(const settings& s);
+
+}  // namespace barertc::settings

@@ -169,6 +169,11 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   void close_now(uint16_t code, std::string reason) {
     if (closing_) return;
     closing_ = true;
+    // The chat forgets the client now; the socket lingers only for the close handshake.
+    if (handler_) {
+      handler_->on_close();
+      handler_.reset();
+    }
     queued_bytes_ = 0;
     if (writing_) {
       // Keep the frame being written (Beast owns its buffer until completion); drop the rest.

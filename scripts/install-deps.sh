@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the server, its tests and its web page need, when missing.
+# Usage: scripts/install-deps.sh [--web] [--browser]
+set -euo pipefail
+packages=(build-essential cmake ccache pkg-config libcaf-dev libboost1.81-dev rapidjson-dev
+  libcpp-jwt-dev nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev catch2 libcmark-gfm-dev
+  libcmark-gfm-extensions-dev libssl-dev python3 python3-pytest python3-websockets python3-jwt curl)
+for arg in "$@"; do
+  case "$arg" in
+    --web) packages+=(nodejs npm) ;;
+    --browser) packages+=(chromium) ;;
+  esac
+done
+missing=()
+for p in "${packages[@]}"; do
+  # node/npm may come from elsewhere than Debian (the machine image ships them).
+  if [[ "$p" == nodejs && -x "$(command -v node)" ]] || [[ "$p" == npm && -x "$(command -v npm)" ]]; then continue; fi
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -135,11 +135,11 @@ void read_channels(table_reader& top, const std::string& source, errors& errs, s
     return;
   }
   auto* arr = n->as_array();
-  if (!arr || !arr->is_array_of_tables()) return top.bad(*n, "PublicChannels", "an array of tables ([[PublicChannels]])");
-  if (arr->empty()) {
+  if (arr && arr->empty()) {
     errs.problems.push_back(top.where(*n) + "'PublicChannels' is empty: at least one channel is needed");
     return;
   }
+  if (!arr || !arr->is_array_of_tables()) return top.bad(*n, "PublicChannels", "an array of tables ([[PublicChannels]])");
   std::set<std::string> ids;
   for (size_t i = 0; i < arr->size(); ++i) {
     auto& tbl = *arr->get(i)->as_table();

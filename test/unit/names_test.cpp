@@ -1,1 +1,40 @@
 #include <catch2/catch.hpp>
+
+#include "protocol/names.hpp"
+
+using namespace barertc::protocol;
+
+namespace {
+std::string accepted(std::string_view in) {
+  auto r = check_username(in);
+  REQUIRE(r.index() == 0);
+  return std::get<0>(r);
+}
+std::string refused(std::string_view in) {
+  auto r = check_username(in);
+  REQUIRE(r.index() == 1);
+  return std::string(std::get<1>(r));
+}
+}  // namespace
+
+TEST_CASE("usernames are trimmed and empty becomes anonymous", "[names]") {
+  CHECK(accepted("  alice  ") == "alice");
+  CHECK(accepted("") == "anonymous");
+  CHECK(accepted(" \t ") == "anonymous");
+  CHECK(accepted("name with spaces") == "name with spaces");
+  CHECK(accepted("ünïcödé 名前") == "ünïcödé 名前");
+}
+
+TEST_CASE("usernames over 32 characters, with controls, @ or / are refused", "[names]") {
+  CHECK(accepted(std::string(32, 'x')).size() == 32);
+  CHECK(refused(std::string(33, 'x')).find("too long") != std::string::npos);
+  // 32 two-byte characters are fine: the limit counts characters, not bytes.
+  std::string umlauts;
+  for (int i = 0; i < 32; ++i) umlauts += "ü";
+  CHECK(accepted(umlauts) == umlauts);
+  CHECK(refused("@admin").find("@") != std::string::npos);
+  CHECK(refused("a/b").find("slash") != std::string::npos);
+  CHECK(refused("bell\x07").find("control") != std::string::npos);
+  CHECK(refused("c1\xc2\x85x").find("control") != std::string::npos);
+  CHECK(accepted("mid@dle") == "mid@dle");
+}

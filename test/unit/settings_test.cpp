@@ -1,1 +1,113 @@
 #include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
+
+#include "settings/settings.hpp"
+
+using namespace barertc::settings;
+
+namespace {
+std::vector<std::string> problems(std::string_view text) {
+  auto r = parse(text, "settings.toml");
+  REQUIRE(std::holds_alternative<errors>(r));
+  return std::get<errors>(r).problems;
+}
+bool mentions(const std::vector<std::string>& ps, std::string_view what) {
+  for (auto& p : ps)
+    if (p.find(what) != std::string::npos) return true;
+  return false;
+}
+const char* minimal = "[[PublicChannels]]\nID = \"lobby\"\nName = \"Lobby\"\n";
+}  // namespace
+
+TEST_CASE("the defaults file parses back to the defaults", "[settings]") {
+  auto d = defaults();
+  auto r = parse(to_toml(d), "defaults");
+  REQUIRE(std::holds_alternative<settings>(r));
+  auto& s = std::get<settings>(r);
+  CHECK(s.version == current_version);
+  CHECK(s.title == "BareRTC");
+  CHECK(s.admin_api_key == d.admin_api_key);
+  CHECK(s.admin_api_key.size() == 36);
+  REQUIRE(s.public_channels.size() == 2);
+  CHECK(s.public_channels[0].id == "lobby");
+  CHECK(s.public_channels[0].icon == "fa fa-gavel");
+  CHECK(s.public_channels[0].welcome_messages == d.public_channels[0].welcome_messages);
+  CHECK(s.public_channels[0].echo_messages_on_join == 10);
+  CHECK(s.server.address == ":9000");
+  CHECK(s.server.io_threads == 1);
+  CHECK(s.server.worker_threads == 0);
+  CHECK(s.turn.urls == d.turn.urls);
+}
+
+TEST_CASE("load_or_create writes the defaults when the file is missing", "[settings]") {
+  auto dir = std::filesystem::temp_directory_path() / ("barertc-settings-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = (dir / "settings.toml").string();
+  std::filesystem::remove(path);
+  bool created = false;
+  auto r = load_or_create(path, &created);
+  CHECK(created);
+  REQUIRE(std::holds_alternative<settings>(r));
+  CHECK(std::filesystem::exists(path));
+  auto again = load_or_create(path, &created);
+  CHECK_FALSE(created);
+  CHECK(std::get<settings>(again).admin_api_key == std::get<settings>(r).admin_api_key);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("keys are read with their types, and both names of the read limit work", "[settings]") {
+  auto r = parse(std::string("Title = \"My Chat\"\nPermitNSFW = true\nWebSocketReadLimit = 2048\n"
+                             "[Server]\nWorkerThreads = 3\nIOThreads = 2\nRateLimit = 2.5\n") + minimal,
+                 "x");
+  REQUIRE(std::holds_alternative<settings>(r));
+  auto& s = std::get<settings>(r);
+  CHECK(s.title == "My Chat");
+  CHECK(s.permit_nsfw);
+  CHECK(s.server.max_message_bytes == 2048);
+  CHECK(s.server.worker_threads == 3);
+  CHECK(s.server.io_threads == 2);
+  CHECK(s.server.rate_limit == 2.5);
+  CHECK(s.public_channels[0].name == "Lobby");
+}
+
+TEST_CASE("syntax errors name the line", "[settings]") {
+  auto ps = problems("Title = \"x\"\nBroken = [\n");
+  REQUIRE(ps.size() == 1);
+  CHECK(ps[0].rfind("settings.toml:", 0) == 0);
+}
+
+TEST_CASE("wrong types name the key and line", "[settings]") {
+  auto ps = problems(std::string("\n\nTitle = 7\n") + minimal);
+  CHECK(mentions(ps, "settings.toml:3: 'Title' must be a string"));
+  ps = problems(std::string("[Server]\nIOThreads = \"two\"\n") + minimal);
+  CHECK(mentions(ps, "settings.toml:2: 'Server.IOThreads' must be a whole number"));
+  ps = problems(std::string("[Server]\nIOThreads = 0\n") + minimal);
+  CHECK(mentions(ps, "'Server.IOThreads' must be between 1 and 256"));
+  ps = problems(std::string("CORSHosts = [1, 2]\n") + minimal);
+  CHECK(mentions(ps, "'CORSHosts' must be an array of strings"));
+  ps = problems(std::string("JWT = 5\n") + minimal);
+  CHECK(mentions(ps, "'JWT' must be a table"));
+}
+
+TEST_CASE("unknown channel fields, duplicate IDs and no channels are refused", "[settings]") {
+  CHECK(mentions(problems(std::string(minimal) + "Colour = \"red\"\n"),
+                 "settings.toml:4: unknown channel field 'PublicChannels[0].Colour'"));
+  CHECK(mentions(problems(std::string(minimal) + minimal), "duplicate channel ID 'lobby'"));
+  CHECK(mentions(problems("Title = \"x\"\n"), "at least one channel"));
+  CHECK(mentions(problems("PublicChannels = []\n"), "at least one channel"));
+  CHECK(mentions(problems("[[PublicChannels]]\nName = \"x\"\n"), "ID' is missing"));
+  CHECK(mentions(problems("[[PublicChannels]]\nID = \"@x\"\n"), "may not start with @"));
+}
+
+TEST_CASE("unknown keys in our sections are refused; the reference's other sections are accepted", "[settings]") {
+  CHECK(mentions(problems(std::string("[Server]\nWorkers = 4\n") + minimal), "unknown key 'Server.Workers'"));
+  CHECK(mentions(problems(std::string("Titel = \"typo\"\n") + minimal), "unknown key 'Titel'"));
+  auto r = parse(std::string("[[WebhookURLs]]\nName = \"report\"\nEnabled = false\n[Logging]\nEnabled = false\n") +
+                     minimal,
+                 "x");
+  CHECK(std::holds_alternative<settings>(r));
+}

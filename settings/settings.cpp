@@ -218,6 +218,7 @@ std::variant<settings, errors> parse(std::string_view text, const std::string& s
     r.boolean("Strict", s.jwt.strict);
     r.str("SecretKey", s.jwt.secret_key);
     r.str("LandingPageURL", s.jwt.landing_page_url);
+    r.integer("LeewaySeconds", s.jwt.leeway_seconds, 0, 3600);
     r.unknown_keys_are("key");
   }
   if (auto* t = sub_table(top, "TURN")) {
@@ -346,7 +347,8 @@ std::string to_toml(const settings& s) {
     << "Enabled = " << yes(s.jwt.enabled) << "\n"
     << "Strict = " << yes(s.jwt.strict) << "\n"
     << "SecretKey = " << quote(s.jwt.secret_key) << "\n"
-    << "LandingPageURL = " << quote(s.jwt.landing_page_url) << "\n\n"
+    << "LandingPageURL = " << quote(s.jwt.landing_page_url) << "\n"
+    << "LeewaySeconds = " << s.jwt.leeway_seconds << "  # clock skew allowed on exp/nbf/iat\n\n"
     << "[TURN]\n"
     << "URLs = " << quote_list(s.turn.urls) << "\n"
     << "Username = " << quote(s.turn.username) << "\n"

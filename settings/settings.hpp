@@ -28,6 +28,7 @@ struct jwt {
   bool strict = true;
   std::string secret_key;
   std::string landing_page_url;
+  int leeway_seconds = 10;  ///< Clock skew allowed when checking exp, nbf and iat.
 };
 
 /// `[TURN]`: ICE servers handed to the page.

@@ -28,22 +28,34 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;        ///< directory
 using ping_atom = caf::atom_constant<caf::atom("ping")>;          ///< user -> self: keep-alive
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;  ///< user -> self: login timeout
 using stats_atom = caf::atom_constant<caf::atom("stats")>;        ///< gateway -> directory
+using command_atom = caf::atom_constant<caf::atom("command")>;    ///< user -> directory: /kick etc.
+using signout_atom = caf::atom_constant<caf::atom("signout")>;    ///< directory -> user: logged out
+using op_atom = caf::atom_constant<caf::atom("op")>;              ///< directory -> user: op changed
 
 /// Read-only facts every chat actor shares, fixed at start-up.
 struct context {
   settings::settings cfg;
   std::vector<protocol::frame> welcome;  ///< Pre-rendered welcome notices, sent on every login.
   protocol::frame ping;                  ///< The keep-alive frame.
+  protocol::frame disconnect;            ///< `{"action":"disconnect"}`.
   /// The msgID sequence (protocol.md B.5): the one counter the chat shares, atomic, lock-free.
   mutable std::atomic<int64_t> next_msg_id{0};
 };
 using context_ptr = std::shared_ptr<const context>;
 
-/// A logged-in user as the directory and the channels know them.
+/// A user asking the directory to enter the room.
 struct login_request {
   protocol::who_entry who;
   caf::actor user;
   protocol::connection_ptr conn;
+  bool jwt = false;  ///< Verified by token: takes the name over from an older session.
+};
+
+/// The directory's answer: the name given, or why the login was refused.
+struct login_reply {
+  bool ok = false;
+  std::string name;
+  std::string refusal;  ///< HTML notice for the user when !ok
 };
 
 }  // namespace barertc::actors
@@ -51,3 +63,4 @@ struct login_request {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::message)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::connection_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::login_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::login_reply)

@@ -49,6 +49,9 @@ struct chat::impl {
     protocol::message ping;
     ping.action = "ping";
     c->ping = protocol::encode_frame(ping);
+    protocol::message disconnect;
+    disconnect.action = "disconnect";
+    c->disconnect = protocol::encode_frame(disconnect);
     c->next_msg_id = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();

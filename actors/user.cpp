@@ -3,6 +3,8 @@
 
 #include "actors/actors.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/command.hpp"
+#include "protocol/jwt.hpp"
 #include "protocol/markdown.hpp"
 #include "protocol/names.hpp"
 
@@ -15,6 +17,7 @@ struct user_state {
   std::string username;  ///< Empty until the directory accepted the login.
   bool logging_in = false;
   bool op = false;
+  std::optional<protocol::jwt_claims> claims;  ///< Set for users signed in by token.
   // Token bucket for chat messages (RateLimit / RateBurst).
   double tokens = 0;
   clock::time_point refilled = clock::now();
@@ -34,6 +37,8 @@ struct user_env {
 void notice(const user_env& env, std::string html, std::string channel = {}) {
   env.conn->send(protocol::encode_frame(protocol::chat_server(std::move(html), std::move(channel))));
 }
+
+void post_message(self_ptr self, const user_env& env, const protocol::message& msg);
 
 /// Takes a token for a chat message; false when the sender is over the limit.
 bool take_token(self_ptr self, const user_env& env) {
@@ -57,26 +62,80 @@ bool take_token(self_ptr self, const user_env& env) {
   return false;
 }
 
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Fills the who entry from verified claims (server.md D.2).
+void apply_claims(protocol::who_entry& who, const protocol::jwt_claims& c, const settings::settings& cfg) {
+  who.op = c.op;
+  who.vip = c.vip;
+  who.nickname = c.nick;
+  who.avatar = protocol::resolve_claim_url(c.img, cfg.website_url);
+  who.profile_url = protocol::resolve_claim_url(c.url, cfg.website_url);
+  who.emoji = c.emoji.substr(0, c.emoji.find(' '));
+  who.gender = c.gender;
+}
+
 void on_login(self_ptr self, const user_env& env, protocol::message& msg) {
   auto& s = self->state;
   if (!s.username.empty() || s.logging_in) return notice(env, "You are already logged in.");
+  const auto& jwt = env.ctx->cfg.jwt;
+  std::optional<protocol::jwt_claims> claims;
+  if (jwt.enabled && (!msg.jwt.empty() || jwt.strict)) {
+    auto verified = protocol::verify_jwt(msg.jwt, jwt.secret_key, jwt.leeway_seconds, unix_now());
+    if (auto* no = std::get_if<protocol::jwt_refusal>(&verified)) {
+      if (no->reason == "the token has expired")
+        return notice(env, "Your authentication has expired. Please go back and launch the chat room again.");
+      return notice(env, "Server side authentication is required. Please go back and launch the chat room from "
+                         "your logged-in account. (Your sign-in was refused: " +
+                             protocol::escape_html(no->reason) + ".)");
+    }
+    claims = std::get<protocol::jwt_claims>(std::move(verified));
+    msg.username = claims->subject;
+  }
   auto checked = protocol::check_username(msg.username);
   if (checked.index() == 1) return notice(env, std::string(std::get<1>(checked)));
   login_request req;
   req.who.username = std::get<0>(std::move(checked));
   req.who.dnd = msg.dnd;
-  req.who.login_at = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+  req.who.login_at = unix_now();
+  if (claims) apply_claims(req.who, *claims, env.ctx->cfg);
   req.user = caf::actor_cast<caf::actor>(self);
   req.conn = env.conn;
+  req.jwt = claims.has_value();
   s.logging_in = true;
   // await: frames that arrive meanwhile wait until the directory has answered.
   self->request(env.directory, caf::infinite, login_atom::value, std::move(req))
-      .await([=](const std::string& name) {
-        self->state.logging_in = false;
-        self->state.username = name;
+      .await([=](const login_reply& reply) {
+        auto& st = self->state;
+        st.logging_in = false;
+        if (!reply.ok) {
+          notice(env, reply.refusal);
+          env.conn->send(env.ctx->disconnect);
+          return;
+        }
+        st.username = reply.name;
+        st.claims = claims;
+        st.op = claims && claims->op;
       });
+}
+
+/// An operator's slash line: the directory runs it, or it was no command and is posted as text.
+bool try_command(self_ptr self, const user_env& env, const protocol::message& msg) {
+  auto args = protocol::split_command(protocol::trim(msg.message));
+  if (!args) {
+    notice(env, "That command has an unclosed quote.");
+    return true;
+  }
+  if (args->empty()) return false;
+  auto original = msg;
+  self->request(env.directory, caf::infinite, command_atom::value, self->state.username, std::move(*args))
+      .then([=](bool handled) mutable {
+        if (!handled && !self->state.username.empty()) post_message(self, env, original);
+      });
+  return true;
 }
 
 void on_me(self_ptr self, const user_env& env, protocol::message& msg) {
@@ -93,6 +152,12 @@ void on_me(self_ptr self, const user_env& env, protocol::message& msg) {
 void on_message(self_ptr self, const user_env& env, protocol::message& msg) {
   auto text = protocol::trim(msg.message);
   if (text.empty()) return;
+  if (text[0] == '/' && self->state.op && try_command(self, env, msg)) return;
+  post_message(self, env, msg);
+}
+
+void post_message(self_ptr self, const user_env& env, const protocol::message& msg) {
+  auto text = protocol::trim(msg.message);
   if (protocol::utf8_length(text) > static_cast<size_t>(env.ctx->cfg.server.max_text_length))
     return notice(env, "Your message is too long: the limit is " +
                            std::to_string(env.ctx->cfg.server.max_text_length) + " characters.");
@@ -153,7 +218,16 @@ caf::behavior user_behavior(self_ptr self, user_env env) {
   return {
       [=](text_atom, const std::string& text) { on_text(self, env, text); },
       [=](ping_atom) {
-        env.conn->send(env.ctx->ping);
+        if (auto& c = self->state.claims) {
+          // JWT users get a fresh token (same claims, 5 minutes) so reconnects still sign in.
+          protocol::message ping;
+          ping.action = "ping";
+          ping.jwt = protocol::resign_jwt(*c, env.ctx->cfg.jwt.secret_key, unix_now(), 300);
+          ping.jwt_rules = protocol::jwt_rules(c->rules);
+          env.conn->send(protocol::encode_frame(ping));
+        } else {
+          env.conn->send(env.ctx->ping);
+        }
         self->delayed_send(self, std::chrono::seconds(env.ctx->cfg.server.ping_interval), ping_atom::value);
       },
       [=](deadline_atom) {
@@ -161,6 +235,13 @@ caf::behavior user_behavior(self_ptr self, user_env env) {
         notice(env, "You did not log in in time.");
         env.conn->close(protocol::close_code::policy_violation, "login timeout");
       },
+      [=](signout_atom) {
+        // Kicked, banned or signed in elsewhere: the socket stays open for the client to close.
+        self->state.username.clear();
+        self->state.claims.reset();
+        self->state.op = false;
+      },
+      [=](op_atom, bool op) { self->state.op = op; },
       [=](closed_atom) {
         if (!self->state.username.empty()) self->send(env.directory, logout_atom::value, self->state.username);
         self->quit();

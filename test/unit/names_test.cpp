@@ -38,3 +38,18 @@ TEST_CASE("usernames over 32 characters, with controls, @ or / are refused", "[n
   CHECK(refused("c1\xc2\x85x").find("control") != std::string::npos);
   CHECK(accepted("mid@dle") == "mid@dle");
 }
+
+#include "protocol/command.hpp"
+
+TEST_CASE("operator command lines split like a shell", "[command]") {
+  using V = std::vector<std::string>;
+  CHECK(*split_command("/kick bob") == V{"/kick", "bob"});
+  CHECK(*split_command("/kick \"user 2\"") == V{"/kick", "user 2"});
+  CHECK(*split_command("/ban  'a b'  12 ") == V{"/ban", "a b", "12"});
+  CHECK(*split_command("/kick user\\ 3") == V{"/kick", "user 3"});
+  CHECK(*split_command("/kick \"say \\\"hi\\\"\"") == V{"/kick", "say \"hi\""});
+  CHECK(*split_command("/kick \"\"") == V{"/kick", ""});
+  CHECK_FALSE(split_command("/kick \"open"));
+  CHECK(strip_at("@bob") == "bob");
+  CHECK(strip_at("bob") == "bob");
+}

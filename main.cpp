@@ -1,6 +1,7 @@
 // BareRTC server: reads settings, starts the chat actors and the network, and waits for a signal.
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -117,6 +118,12 @@ int main(int argc, char** argv) {
     return chat.connect(std::move(conn));
   };
   h.statistics = [&chat](std::function<void(std::string)> done) { chat.statistics(std::move(done)); };
+  h.page = [&cfg](std::string_view token, const std::string& index) {
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    return protocol::chat_page(cfg, token, index, now);
+  };
   net::server srv(o, h);
   try {
     srv.start();

@@ -91,6 +91,41 @@ std::string about_page(const std::string& title, const std::string& website_url,
          "<p><a href=\"/\">Back to the chat</a></p></body></html>";
 }
 
+static std::string url_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::string form_value(std::string_view encoded, std::string_view key) {
+  while (!encoded.empty()) {
+    auto amp = encoded.find('&');
+    auto pair = encoded.substr(0, amp);
+    auto eq = pair.find('=');
+    if (url_decode(pair.substr(0, eq)) == key)
+      return eq == std::string_view::npos ? std::string() : url_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    encoded.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
 std::string_view target_path(std::string_view target) { return target.substr(0, target.find('?')); }
 
 }  // namespace barertc::net

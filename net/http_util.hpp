@@ -27,6 +27,9 @@ std::string not_built_page(const std::string& title);
 /// The /about page.
 std::string about_page(const std::string& title, const std::string& website_url, const std::string& host);
 
+/// The value of `key` in a query string or an application/x-www-form-urlencoded body, decoded.
+std::string form_value(std::string_view encoded, std::string_view key);
+
 /// The path part of a request target (without query string).
 std::string_view target_path(std::string_view target);
 

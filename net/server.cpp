@@ -311,9 +311,18 @@ class http_session : public std::enable_shared_from_this<http_session> {
       return;
     }
     if (path == "/" && (get || req.method() == http::verb::post)) {
-      std::string page;
-      if (!read_file(o.web_root + "/index.html", page)) page = not_built_page(o.title);
-      return send(make_response(req, http::status::ok, "text/html; charset=utf-8", std::move(page)));
+      std::string index;
+      if (!read_file(o.web_root + "/index.html", index)) index = not_built_page(o.title);
+      // The token comes from ?jwt= or, for tokens too long for a URL, a POSTed form field.
+      std::string_view target(req.target().data(), req.target().size());
+      auto query = target.find('?') == std::string_view::npos ? std::string_view{} : target.substr(target.find('?') + 1);
+      auto token = form_value(query, "jwt");
+      if (token.empty() && req.method() == http::verb::post) token = form_value(req.body(), "jwt");
+      auto page = srv_->hk.page(token, index);
+      auto res = make_response(req, static_cast<http::status>(page.status), page.content_type, std::move(page.body));
+      if (!page.location.empty()) res.set(http::field::location, page.location);
+      res.set(http::field::cache_control, "no-store");
+      return send(std::move(res));
     }
     if (path == "/about" && get) {
       return send(make_response(req, http::status::ok, "text/html; charset=utf-8",

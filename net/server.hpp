@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/page.hpp"
 #include "protocol/transport.hpp"
 
 namespace barertc::net {
@@ -30,6 +31,8 @@ struct hooks {
   std::function<protocol::handler_ptr(protocol::connection_ptr, const std::string& client_ip)> connect;
   /// Body of GET /api/statistics, delivered through the callback from any thread.
   std::function<void(std::function<void(std::string)>)> statistics;
+  /// GET/POST /: the page for a visitor with this token (may be empty), given the built index.html.
+  std::function<protocol::page_response(std::string_view token, const std::string& index_html)> page;
 };
 
 /// Listens, serves, and shuts down gracefully.

@@ -103,10 +103,29 @@ class Server:
         self.log.close()
 
 
+SECRET = "e2e-secret-key"
+
+
 def settings_text(max_bytes=65536, queue_limit=64, queue_bytes=8 * 1024 * 1024, ping=30, login_timeout=30,
-                  rate_limit=0, rate_burst=20):
-    return BASE_SETTINGS.format(max_bytes=max_bytes, queue_limit=queue_limit, queue_bytes=queue_bytes, ping=ping,
+                  rate_limit=0, rate_burst=20, jwt=None, strict=True, landing="", leeway=0):
+    text = BASE_SETTINGS.format(max_bytes=max_bytes, queue_limit=queue_limit, queue_bytes=queue_bytes, ping=ping,
                                 login_timeout=login_timeout, rate_limit=rate_limit, rate_burst=rate_burst)
+    if jwt is not None:
+        text += (f'\n[JWT]\nEnabled = {"true" if jwt else "false"}\nStrict = {"true" if strict else "false"}\n'
+                 f'SecretKey = "{SECRET}"\nLandingPageURL = "{landing}"\nLeewaySeconds = {leeway}\n')
+    return text
+
+
+def token(sub="alice", key=SECRET, alg="HS256", expires_in=3600, **claims):
+    """A token signed by PyJWT: an implementation independent of the server's."""
+    import jwt as pyjwt
+    now = int(time.time())
+    payload = {"sub": sub, "iat": now, **claims}
+    if expires_in is not None:
+        payload["exp"] = now + expires_in
+    if sub is None:
+        del payload["sub"]
+    return pyjwt.encode(payload, key if alg != "none" else None, algorithm=alg)
 
 
 @pytest.fixture

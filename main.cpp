@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
   if (f.workers) cfg.server.worker_threads = *f.workers;
   if (f.io_threads) cfg.server.io_threads = *f.io_threads;
 
-  actors::chat chat(cfg);
+  actors::chat chat(cfg, f.config);
   net::options o;
   o.address = cfg.server.address;
   o.io_threads = cfg.server.io_threads;
@@ -118,11 +118,15 @@ int main(int argc, char** argv) {
     return chat.connect(std::move(conn));
   };
   h.statistics = [&chat](std::function<void(std::string)> done) { chat.statistics(std::move(done)); };
-  h.page = [&cfg](std::string_view token, const std::string& index) {
+  h.page = [&chat](std::string_view token, const std::string& index) {
     auto now = std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
-    return protocol::chat_page(cfg, token, index, now);
+    return protocol::chat_page(chat.current_settings(), token, index, now);
+  };
+  h.reload = [&chat] {
+    spdlog::info("SIGHUP: reloading settings");
+    chat.reload([](std::string report) { spdlog::info("reload: {}", report); });
   };
   net::server srv(o, h);
   try {

@@ -10,7 +10,7 @@ namespace barertc::actors {
 caf::actor spawn_channel(caf::actor_system& sys, context_ptr ctx, settings::channel channel);
 
 /// Who is online: name uniqueness, the who list, presence, DM threads and signalling routes.
-caf::actor spawn_directory(caf::actor_system& sys, context_ptr ctx, std::vector<caf::actor> channels);
+caf::actor spawn_directory(caf::actor_system& sys, std::shared_ptr<config_cell> cell, std::vector<caf::actor> channels);
 
 /// One DM thread between two online users.
 caf::actor spawn_dm_thread(caf::actor_system& sys, std::string a, protocol::connection_ptr a_conn,

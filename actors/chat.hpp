@@ -13,7 +13,8 @@ namespace barertc::actors {
 /// Owns the CAF actor system, the directory and one actor per public channel.
 class chat {
  public:
-  explicit chat(const settings::settings& cfg);
+  /// `settings_path` is re-read by /reconfigure and reload().
+  chat(const settings::settings& cfg, const std::string& settings_path);
   ~chat();
   chat(const chat&) = delete;
   chat& operator=(const chat&) = delete;
@@ -23,6 +24,12 @@ class chat {
 
   /// Answers the /api/statistics body asynchronously (from an actor thread).
   void statistics(std::function<void(std::string json)> done);
+
+  /// The settings in force (they change when reloaded).
+  settings::settings current_settings() const;
+
+  /// Re-reads the settings file (SIGHUP); `done` gets a report.
+  void reload(std::function<void(std::string report)> done);
 
   /// Stops the directory and the channels; user actors end as their sockets close.
   void shutdown();

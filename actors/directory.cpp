@@ -10,6 +10,7 @@
 #include "protocol/codec.hpp"
 #include "protocol/command.hpp"
 #include "protocol/markdown.hpp"
+#include "settings/settings.hpp"
 
 namespace barertc::actors {
 namespace {
@@ -33,13 +34,14 @@ struct directory_state {
   bool flush_pending = false;
   clock::time_point last_flush{};
   std::mt19937_64 rng{std::random_device{}()};
+  context_ptr ctx;  ///< Settings in force.
   static inline const char* name = "directory";
 };
 
 using self_ptr = caf::stateful_actor<directory_state>*;
 
 struct directory_env {
-  context_ptr ctx;
+  std::shared_ptr<config_cell> cell;
   std::vector<caf::actor> channels;
 };
 
@@ -122,7 +124,7 @@ void sign_out(self_ptr self, const directory_env& env, const std::string& userna
   auto it = self->state.users.find(username);
   if (it == self->state.users.end()) return;
   if (!why.empty()) notice(it->second, why);
-  it->second.conn->send(env.ctx->disconnect);
+  it->second.conn->send(self->state.ctx->disconnect);
   self->send(it->second.user, signout_atom::value);
   remove_user(self, env, username);
 }
@@ -159,9 +161,9 @@ std::optional<wall_clock::duration> ban_left(self_ptr self, const std::string& n
 
 login_reply login(self_ptr self, const directory_env& env, login_request& req) {
   auto& st = self->state;
-  auto& ctx = *env.ctx;
+  auto& ctx = *self->state.ctx;
   if (auto left = ban_left(self, req.who.username))
-    return {false, {},
+    return {false, {}, 
             "You are currently banned from entering the chat room. Chat room bans are temporary; yours "
             "expires in " +
                 duration_text(*left) + ". Please try coming back later."};
@@ -195,7 +197,35 @@ login_reply login(self_ptr self, const directory_env& env, login_request& req) {
   who_changed(self, ctx);
   presence(self, name, "has joined the room!");
   for (auto& w : ctx.welcome) u.conn->send(w);
-  return {true, name, {}};
+  return {true, name, {}, self->state.ctx};
+}
+
+/// Re-reads settings.toml. A bad file, or a changed channel list, changes nothing; otherwise every
+/// actor gets the new settings. Returns a report (HTML).
+std::string reconfigure(self_ptr self, const directory_env& env) {
+  auto esc = [](const std::string& s) { return protocol::escape_html(s); };
+  const auto& path = env.cell->path;
+  auto loaded = settings::load(path);
+  if (auto* errs = std::get_if<settings::errors>(&loaded)) {
+    std::string out = "Could not reload the settings; nothing was changed:";
+    for (auto& p : errs->problems) out += "<br>" + esc(p);
+    return out;
+  }
+  auto next = std::get<settings::settings>(std::move(loaded));
+  auto ids = [](const settings::settings& s) {
+    std::vector<std::string> v;
+    for (auto& c : s.public_channels) v.push_back(c.id + (c.vip ? "/vip" : ""));
+    return v;
+  };
+  if (ids(next) != ids(self->state.ctx->cfg))
+    return "The list of public channels in " + esc(path) +
+           " has changed: restart the server to apply it. Nothing was changed.";
+  auto ctx = make_context(next, self->state.ctx->msg_ids);
+  self->state.ctx = ctx;
+  env.cell->current.store(ctx);
+  for (auto& [name, u] : self->state.users) self->send(u.user, reconfig_atom::value, ctx);
+  return "The settings were reloaded from " + esc(path) +
+         ". ([Server] Address, thread counts and connection limits apply at the next restart.)";
 }
 
 const char* help_text =
@@ -215,6 +245,7 @@ const char* help_advanced_text =
     "* `/op <username>` to grant operator rights to a user\n"
     "* `/deop <username>` to remove operator rights\n"
     "* `/kickall` to sign out everybody (they are asked to reload)\n"
+    "* `/reconfigure` to reload settings.toml\n"
     "* `/shutdown` to restart the chat server\n";
 
 /// Runs one operator command. `args[0]` is the command; returns false when it is not one we know.
@@ -250,7 +281,7 @@ bool command(self_ptr self, const directory_env& env, online& op, const std::vec
     if (!online_target(*name)) return true;
     sign_out(self, env, *name, "You have been kicked from the chat room by " + esc(op_name) + ".");
     presence(self, *name, "has been kicked from the room!");
-    who_changed(self, *env.ctx);
+    who_changed(self, *self->state.ctx);
     reply(esc(*name) + " has been kicked from the room.");
     return true;
   }
@@ -276,7 +307,7 @@ bool command(self_ptr self, const directory_env& env, online& op, const std::vec
                "You have been banned from the chat room by " + esc(op_name) + ". Your ban expires in " +
                    duration_text(std::chrono::hours(hours)) + ".");
       presence(self, name, "has been banned!");
-      who_changed(self, *env.ctx);
+      who_changed(self, *self->state.ctx);
     }
     reply(esc(name) + " has been banned from the room for " + std::to_string(hours) + " hours.");
     return true;
@@ -323,7 +354,7 @@ bool command(self_ptr self, const directory_env& env, online& op, const std::vec
     notice(*t, "Just a friendly reminder to mark your camera as 'Explicit' by using the red button at the top "
                "of the page if you are going to be sexual on webcam. Your camera has been marked as Explicit "
                "for you by @" + esc(op_name) + ".");
-    who_changed(self, *env.ctx);
+    who_changed(self, *self->state.ctx);
     reply(esc(*name) + "'s camera has been marked as Explicit.");
     return true;
   }
@@ -352,20 +383,25 @@ bool command(self_ptr self, const directory_env& env, online& op, const std::vec
     self->send(t->user, op_atom::value, grant);
     notice(*t, grant ? "You have been granted operator rights by " + esc(op_name) + ". Type /help for the commands."
                      : "Your operator rights have been removed by " + esc(op_name) + ".");
-    who_changed(self, *env.ctx);
+    who_changed(self, *self->state.ctx);
     reply(grant ? "Operator rights granted to " + esc(*name) + "." : "Operator rights removed from " + esc(*name) + ".");
     return true;
   }
   if (cmd == "/kickall") {
     if (args.size() != 1) return md("Usage: `/kickall` (no arguments)."), true;
     std::string text = "This chat server is about to go down for maintenance. Please reload the page";
-    const auto& landing = env.ctx->cfg.jwt.landing_page_url;
+    const auto& landing = self->state.ctx->cfg.jwt.landing_page_url;
     if (!landing.empty()) text += " or <a href=\"" + esc(landing) + "\">sign in again</a>";
     text += ".";
     std::vector<std::string> names;
     for (auto& [name, u] : st.users) names.push_back(name);
     for (auto& name : names) sign_out(self, env, name, text);
-    who_changed(self, *env.ctx);
+    who_changed(self, *self->state.ctx);
+    return true;
+  }
+  if (cmd == "/reconfigure") {
+    if (args.size() != 1) return md("Usage: `/reconfigure` (no arguments)."), true;
+    reply(reconfigure(self, env));
     return true;
   }
   if (cmd == "/shutdown") {
@@ -379,7 +415,9 @@ bool command(self_ptr self, const directory_env& env, online& op, const std::vec
 }
 
 caf::behavior directory_behavior(self_ptr self, directory_env env) {
+  self->state.ctx = env.cell->current.load();
   return {
+      [=](reconfig_atom) -> std::string { return reconfigure(self, env); },
       [=](login_atom, login_request& req) -> login_reply { return login(self, env, req); },
       [=](logout_atom, const std::string& username) {
         auto* u = from_sender(self, username);
@@ -387,7 +425,7 @@ caf::behavior directory_behavior(self_ptr self, directory_env env) {
         bool hidden = u->who.status == "hidden";
         remove_user(self, env, username);
         if (!hidden) presence(self, username, "has exited the room!");
-        who_changed(self, *env.ctx);
+        who_changed(self, *self->state.ctx);
       },
       [=](state_atom, const std::string& username, int video, std::string status, bool dnd) {
         auto* u = from_sender(self, username);
@@ -401,7 +439,7 @@ caf::behavior directory_behavior(self_ptr self, directory_env env) {
         who.status = std::move(status);
         who.dnd = dnd;
         u->who_json = protocol::encode_who_entry(who);
-        who_changed(self, *env.ctx);
+        who_changed(self, *self->state.ctx);
       },
       [=](flush_atom) {
         self->state.flush_pending = false;
@@ -482,8 +520,8 @@ caf::behavior directory_behavior(self_ptr self, directory_env env) {
 
 }  // namespace
 
-caf::actor spawn_directory(caf::actor_system& sys, context_ptr ctx, std::vector<caf::actor> channels) {
-  return sys.spawn(directory_behavior, directory_env{std::move(ctx), std::move(channels)});
+caf::actor spawn_directory(caf::actor_system& sys, std::shared_ptr<config_cell> cell, std::vector<caf::actor> channels) {
+  return sys.spawn(directory_behavior, directory_env{std::move(cell), std::move(channels)});
 }
 
 }  // namespace barertc::actors

@@ -31,6 +31,7 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;        ///< gateway -
 using command_atom = caf::atom_constant<caf::atom("command")>;    ///< user -> directory: /kick etc.
 using signout_atom = caf::atom_constant<caf::atom("signout")>;    ///< directory -> user: logged out
 using op_atom = caf::atom_constant<caf::atom("op")>;              ///< directory -> user: op changed
+using reconfig_atom = caf::atom_constant<caf::atom("reconfig")>;  ///< reload settings / new context
 
 /// Read-only facts every chat actor shares, fixed at start-up.
 struct context {
@@ -38,10 +39,21 @@ struct context {
   std::vector<protocol::frame> welcome;  ///< Pre-rendered welcome notices, sent on every login.
   protocol::frame ping;                  ///< The keep-alive frame.
   protocol::frame disconnect;            ///< `{"action":"disconnect"}`.
-  /// The msgID sequence (protocol.md B.5): the one counter the chat shares, atomic, lock-free.
-  mutable std::atomic<int64_t> next_msg_id{0};
+  /// The msgID sequence (protocol.md B.5): the one counter the chat shares, atomic, lock-free,
+  /// carried over when the settings are reloaded.
+  std::shared_ptr<std::atomic<int64_t>> msg_ids;
 };
 using context_ptr = std::shared_ptr<const context>;
+
+/// Builds the context for a settings value (renders the welcome messages once).
+context_ptr make_context(const settings::settings& cfg, std::shared_ptr<std::atomic<int64_t>> msg_ids);
+
+/// Where the current context is published after a reload, for connections not yet logged in and
+/// for the page. Actors hold their own copy and are sent the new one.
+struct config_cell {
+  std::atomic<context_ptr> current;
+  std::string path;  ///< settings.toml, re-read by /reconfigure and SIGHUP
+};
 
 /// A user asking the directory to enter the room.
 struct login_request {
@@ -56,6 +68,7 @@ struct login_reply {
   bool ok = false;
   std::string name;
   std::string refusal;  ///< HTML notice for the user when !ok
+  context_ptr ctx;      ///< The settings in force, which may be newer than the user's.
 };
 
 }  // namespace barertc::actors
@@ -64,3 +77,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::message)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::connection_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::login_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::login_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::context_ptr)

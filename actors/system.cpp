@@ -33,55 +33,76 @@ class gateway final : public protocol::connection_handler {
 
 }  // namespace
 
+context_ptr make_context(const settings::settings& s, std::shared_ptr<std::atomic<int64_t>> msg_ids) {
+  auto c = std::make_shared<context>();
+  c->cfg = s;
+  for (auto& ch : s.public_channels)
+    for (auto& text : ch.welcome_messages)
+      c->welcome.push_back(protocol::encode_frame(protocol::chat_server(protocol::render_markdown(text), ch.id)));
+  protocol::message ping;
+  ping.action = "ping";
+  c->ping = protocol::encode_frame(ping);
+  protocol::message disconnect;
+  disconnect.action = "disconnect";
+  c->disconnect = protocol::encode_frame(disconnect);
+  c->msg_ids = std::move(msg_ids);
+  return c;
+}
+
 struct chat::impl {
   caf::actor_system_config cfg;
   caf::actor_system system;
-  context_ptr ctx;
+  std::shared_ptr<config_cell> cell = std::make_shared<config_cell>();
   std::map<std::string, caf::actor> channels;
   caf::actor directory;
 
-  impl(const settings::settings& s) : system(configure(cfg, s)) {
-    auto c = std::make_shared<context>();
-    c->cfg = s;
-    for (auto& ch : s.public_channels)
-      for (auto& text : ch.welcome_messages)
-        c->welcome.push_back(protocol::encode_frame(protocol::chat_server(protocol::render_markdown(text), ch.id)));
-    protocol::message ping;
-    ping.action = "ping";
-    c->ping = protocol::encode_frame(ping);
-    protocol::message disconnect;
-    disconnect.action = "disconnect";
-    c->disconnect = protocol::encode_frame(disconnect);
-    c->next_msg_id = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    ctx = c;
+  impl(const settings::settings& s, const std::string& path) : system(configure(cfg, s)) {
+    // msgIDs start at the start-up time in unix seconds (protocol.md B.5).
+    auto ids = std::make_shared<std::atomic<int64_t>>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
+    cell->current.store(make_context(s, ids));
+    cell->path = path;
     std::vector<caf::actor> ordered;
     for (auto& ch : s.public_channels) {
-      auto a = spawn_channel(system, ctx, ch);
+      auto a = spawn_channel(system, cell->current.load(), ch);
       channels.emplace(ch.id, a);
       ordered.push_back(a);
     }
-    directory = spawn_directory(system, ctx, ordered);
+    directory = spawn_directory(system, cell, ordered);
   }
 };
 
-chat::chat(const settings::settings& cfg) : impl_(std::make_unique<impl>(cfg)) {}
+chat::chat(const settings::settings& cfg, const std::string& settings_path)
+    : impl_(std::make_unique<impl>(cfg, settings_path)) {}
 
 chat::~chat() { shutdown(); }
 
 protocol::handler_ptr chat::connect(protocol::connection_ptr conn) {
-  auto user = spawn_user(impl_->system, impl_->ctx, std::move(conn), impl_->directory, impl_->channels);
+  auto user = spawn_user(impl_->system, impl_->cell->current.load(), std::move(conn), impl_->directory,
+                         impl_->channels);
   return std::make_shared<gateway>(std::move(user));
 }
 
-void chat::statistics(std::function<void(std::string)> done) {
-  auto dir = impl_->directory;
-  impl_->system.spawn([dir, done = std::move(done)](caf::event_based_actor* self) {
-    self->request(dir, std::chrono::seconds(5), stats_atom::value)
-        .then([done](const std::string& json) { done(json); },
-              [done](const caf::error&) { done(R"({"UserCount":0,"Usernames":[]})"); });
+settings::settings chat::current_settings() const { return impl_->cell->current.load()->cfg; }
+
+/// Runs one request against the directory from a short-lived actor; `fallback` on failure.
+template <class... Ts>
+static void ask_directory(caf::actor_system& sys, caf::actor dir, std::function<void(std::string)> done,
+                          std::string fallback, Ts... xs) {
+  sys.spawn([=](caf::event_based_actor* self) {
+    self->request(dir, std::chrono::seconds(5), xs...)
+        .then([done](const std::string& s) { done(s); }, [done, fallback](const caf::error&) { done(fallback); });
   });
+}
+
+void chat::statistics(std::function<void(std::string)> done) {
+  ask_directory(impl_->system, impl_->directory, std::move(done), R"({"UserCount":0,"Usernames":[]})",
+                stats_atom::value);
+}
+
+void chat::reload(std::function<void(std::string)> done) {
+  ask_directory(impl_->system, impl_->directory, std::move(done), "the chat did not answer", reconfig_atom::value);
 }
 
 void chat::shutdown() {

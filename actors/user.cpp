@@ -1,4 +1,6 @@
 // One actor per connected client: it reads the client's frames and applies the chat rules.
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 
 #include "actors/actors.hpp"
@@ -18,6 +20,7 @@ struct user_state {
   bool logging_in = false;
   bool op = false;
   std::optional<protocol::jwt_claims> claims;  ///< Set for users signed in by token.
+  context_ptr ctx;                             ///< Settings in force (replaced on reload).
   // Token bucket for chat messages (RateLimit / RateBurst).
   double tokens = 0;
   clock::time_point refilled = clock::now();
@@ -43,7 +46,7 @@ void post_message(self_ptr self, const user_env& env, const protocol::message& m
 /// Takes a token for a chat message; false when the sender is over the limit.
 bool take_token(self_ptr self, const user_env& env) {
   auto& s = self->state;
-  auto& cfg = env.ctx->cfg.server;
+  auto& cfg = self->state.ctx->cfg.server;
   if (cfg.rate_limit <= 0) return true;
   auto now = clock::now();
   std::chrono::duration<double> dt = now - s.refilled;
@@ -81,7 +84,7 @@ void apply_claims(protocol::who_entry& who, const protocol::jwt_claims& c, const
 void on_login(self_ptr self, const user_env& env, protocol::message& msg) {
   auto& s = self->state;
   if (!s.username.empty() || s.logging_in) return notice(env, "You are already logged in.");
-  const auto& jwt = env.ctx->cfg.jwt;
+  const auto& jwt = self->state.ctx->cfg.jwt;
   std::optional<protocol::jwt_claims> claims;
   if (jwt.enabled && (!msg.jwt.empty() || jwt.strict)) {
     auto verified = protocol::verify_jwt(msg.jwt, jwt.secret_key, jwt.leeway_seconds, unix_now());
@@ -93,6 +96,7 @@ void on_login(self_ptr self, const user_env& env, protocol::message& msg) {
                              protocol::escape_html(no->reason) + ".)");
     }
     claims = std::get<protocol::jwt_claims>(std::move(verified));
+    spdlog::info("token sign-in for '{}' (issuer '{}', operator: {})", claims->subject, claims->issuer, claims->op);
     msg.username = claims->subject;
   }
   auto checked = protocol::check_username(msg.username);
@@ -101,7 +105,7 @@ void on_login(self_ptr self, const user_env& env, protocol::message& msg) {
   req.who.username = std::get<0>(std::move(checked));
   req.who.dnd = msg.dnd;
   req.who.login_at = unix_now();
-  if (claims) apply_claims(req.who, *claims, env.ctx->cfg);
+  if (claims) apply_claims(req.who, *claims, self->state.ctx->cfg);
   req.user = caf::actor_cast<caf::actor>(self);
   req.conn = env.conn;
   req.jwt = claims.has_value();
@@ -113,10 +117,11 @@ void on_login(self_ptr self, const user_env& env, protocol::message& msg) {
         st.logging_in = false;
         if (!reply.ok) {
           notice(env, reply.refusal);
-          env.conn->send(env.ctx->disconnect);
+          env.conn->send(self->state.ctx->disconnect);
           return;
         }
         st.username = reply.name;
+        if (reply.ctx) st.ctx = reply.ctx;
         st.claims = claims;
         st.op = claims && claims->op;
       });
@@ -158,9 +163,9 @@ void on_message(self_ptr self, const user_env& env, protocol::message& msg) {
 
 void post_message(self_ptr self, const user_env& env, const protocol::message& msg) {
   auto text = protocol::trim(msg.message);
-  if (protocol::utf8_length(text) > static_cast<size_t>(env.ctx->cfg.server.max_text_length))
+  if (protocol::utf8_length(text) > static_cast<size_t>(self->state.ctx->cfg.server.max_text_length))
     return notice(env, "Your message is too long: the limit is " +
-                           std::to_string(env.ctx->cfg.server.max_text_length) + " characters.");
+                           std::to_string(self->state.ctx->cfg.server.max_text_length) + " characters.");
   if (!take_token(self, env)) return;
   protocol::message out;
   out.action = "message";
@@ -170,7 +175,7 @@ void post_message(self_ptr self, const user_env& env, const protocol::message& m
   if (!msg.channel.empty() && msg.channel[0] == '@') {
     auto to = std::string(protocol::trim(std::string_view(msg.channel).substr(1)));
     if (to.empty()) return notice(env, "Who is that message for? Name a user after the @.");
-    out.msg_id = ++env.ctx->next_msg_id;
+    out.msg_id = ++*self->state.ctx->msg_ids;
     self->send(env.directory, dm_atom::value, to, std::move(out));
     return;
   }
@@ -179,7 +184,7 @@ void post_message(self_ptr self, const user_env& env, const protocol::message& m
     return notice(env, "Could not send your message: there is no channel called \"" +
                            protocol::escape_html(msg.channel) + "\".");
   out.channel = msg.channel;
-  out.msg_id = ++env.ctx->next_msg_id;
+  out.msg_id = ++*self->state.ctx->msg_ids;
   self->send(ch->second, publish_atom::value, std::move(out));
 }
 
@@ -212,9 +217,10 @@ void on_text(self_ptr self, const user_env& env, const std::string& text) {
 }
 
 caf::behavior user_behavior(self_ptr self, user_env env) {
-  self->state.tokens = env.ctx->cfg.server.rate_burst;
-  self->delayed_send(self, std::chrono::seconds(env.ctx->cfg.server.login_timeout), deadline_atom::value);
-  self->delayed_send(self, std::chrono::seconds(env.ctx->cfg.server.ping_interval), ping_atom::value);
+  self->state.ctx = env.ctx;
+  self->state.tokens = self->state.ctx->cfg.server.rate_burst;
+  self->delayed_send(self, std::chrono::seconds(self->state.ctx->cfg.server.login_timeout), deadline_atom::value);
+  self->delayed_send(self, std::chrono::seconds(self->state.ctx->cfg.server.ping_interval), ping_atom::value);
   return {
       [=](text_atom, const std::string& text) { on_text(self, env, text); },
       [=](ping_atom) {
@@ -222,13 +228,13 @@ caf::behavior user_behavior(self_ptr self, user_env env) {
           // JWT users get a fresh token (same claims, 5 minutes) so reconnects still sign in.
           protocol::message ping;
           ping.action = "ping";
-          ping.jwt = protocol::resign_jwt(*c, env.ctx->cfg.jwt.secret_key, unix_now(), 300);
+          ping.jwt = protocol::resign_jwt(*c, self->state.ctx->cfg.jwt.secret_key, unix_now(), 300);
           ping.jwt_rules = protocol::jwt_rules(c->rules);
           env.conn->send(protocol::encode_frame(ping));
         } else {
-          env.conn->send(env.ctx->ping);
+          env.conn->send(self->state.ctx->ping);
         }
-        self->delayed_send(self, std::chrono::seconds(env.ctx->cfg.server.ping_interval), ping_atom::value);
+        self->delayed_send(self, std::chrono::seconds(self->state.ctx->cfg.server.ping_interval), ping_atom::value);
       },
       [=](deadline_atom) {
         if (!self->state.username.empty() || self->state.logging_in) return;
@@ -242,6 +248,7 @@ caf::behavior user_behavior(self_ptr self, user_env env) {
         self->state.op = false;
       },
       [=](op_atom, bool op) { self->state.op = op; },
+      [=](reconfig_atom, const context_ptr& ctx) { self->state.ctx = ctx; },
       [=](closed_atom) {
         if (!self->state.username.empty()) self->send(env.directory, logout_atom::value, self->state.username);
         self->quit();

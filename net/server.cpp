@@ -50,6 +50,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  asio::signal_set hangup{ioc, SIGHUP};
   std::mutex sessions_mu;  // guards `sessions` (network bookkeeping, not chat state)
   std::unordered_map<uint64_t, std::weak_ptr<ws_session>> sessions;
   uint64_t next_id = 0;
@@ -69,6 +70,13 @@ struct server::impl : std::enable_shared_from_this<impl> {
   }
   void accept();
   void begin_shutdown();
+  void wait_hangup() {
+    hangup.async_wait([self = shared_from_this()](beast::error_code ec, int) {
+      if (ec) return;
+      if (self->hk.reload) self->hk.reload();
+      self->wait_hangup();
+    });
+  }
 };
 
 /// One WebSocket client. Implements the chat's view of a connection.
@@ -380,6 +388,7 @@ void server::impl::begin_shutdown() {
   beast::error_code ec;
   acceptor.close(ec);
   signals.cancel(ec);
+  hangup.cancel(ec);
   std::vector<std::shared_ptr<ws_session>> open;
   {
     std::lock_guard lock(sessions_mu);
@@ -433,6 +442,7 @@ void server::start() {
   impl_->signals.async_wait([self = impl_](beast::error_code ec, int) {
     if (!ec) self->begin_shutdown();
   });
+  impl_->wait_hangup();
 }
 
 unsigned short server::port() const { return impl_->acceptor.local_endpoint().port(); }

@@ -273,6 +273,10 @@ std::variant<settings, errors> load_or_create(const std::string& path, bool* cre
     if (!out) return errors{{path + ": cannot write the default settings file"}};
     if (created) *created = true;
   }
+  return load(path);
+}
+
+std::variant<settings, errors> load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return errors{{path + ": cannot read the settings file"}};
   std::stringstream buf;

@@ -95,6 +95,9 @@ struct errors {
 /// Parses TOML text; `source` names the file in messages.
 std::variant<settings, errors> parse(std::string_view toml_text, const std::string& source);
 
+/// Reads `path` (which must exist).
+std::variant<settings, errors> load(const std::string& path);
+
 /// Reads `path`; when the file does not exist, writes the defaults there first.
 std::variant<settings, errors> load_or_create(const std::string& path, bool* created = nullptr);
 

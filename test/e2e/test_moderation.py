@@ -170,3 +170,51 @@ async def test_unclosed_quote_and_garbage_do_not_hurt(make_server):
         await reply(op)
     await say(bob, "still fine")
     assert (await op.expect("message"))["message"] == "<p>still fine</p>"
+
+
+@run
+async def test_reconfigure_reports_a_broken_file_and_applies_a_good_one(make_server):
+    s = make_server(jwt=True, strict=False)
+    op, bob = await room(s, "bob")
+    original = open(s.config).read()
+    with open(s.config, "w") as f:
+        f.write(original.replace('Title = "Test Chat"', "Title = [broken"))
+    await say(op, "/reconfigure")
+    report = await reply(op)
+    assert report.startswith("Could not reload the settings; nothing was changed:") and "settings.toml:" in report
+    assert '"Title":"Test Chat"' in s.http("/")[2]
+    # A channel list change needs a restart and changes nothing.
+    with open(s.config, "w") as f:
+        f.write(original.replace('ID = "offtopic"', 'ID = "random"'))
+    await say(op, "/reconfigure")
+    assert "restart the server" in await reply(op)
+    # A good file is applied: new welcome messages and title.
+    with open(s.config, "w") as f:
+        f.write(original.replace('Title = "Test Chat"', 'Title = "Renamed Chat"')
+                        .replace('"Be kind."', '"Be very kind."'))
+    await say(op, "/reconfigure")
+    assert (await reply(op)).startswith("The settings were reloaded from")
+    assert '"Title":"Renamed Chat"' in s.http("/")[2]
+    late = await Client.connect(s)
+    await late.login("late")
+    welcome = await late.expect("error", channel="lobby", message="<p>Be very kind.</p>")
+    assert welcome["username"] == "ChatServer"
+    # Non-operators cannot reconfigure.
+    await say(bob, "/reconfigure")
+    assert (await op.expect("message", username="bob"))["message"] == "<p>/reconfigure</p>"
+
+
+@run
+async def test_sighup_reloads_settings(make_server):
+    import signal
+    s = make_server()
+    original = open(s.config).read()
+    with open(s.config, "w") as f:
+        f.write(original.replace('Title = "Test Chat"', 'Title = "After HUP"'))
+    s.proc.send_signal(signal.SIGHUP)
+    for _ in range(50):
+        if '"Title":"After HUP"' in s.http("/")[2]:
+            break
+        await asyncio.sleep(0.05)
+    assert '"Title":"After HUP"' in s.http("/")[2]
+    assert s.proc.poll() is None

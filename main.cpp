@@ -1,5 +1,6 @@
 // BareRTC server: reads settings, starts the chat actors and the network, and waits for a signal.
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 
 #include "actors/chat.hpp"
 #include "net/server.hpp"
+#include "protocol/metrics.hpp"
 #include "settings/settings.hpp"
 
 namespace {
@@ -70,6 +72,15 @@ flags parse_flags(int argc, char** argv) {
   return f;
 }
 
+/// Each browser holds a socket: lift the soft open-file limit to the hard one.
+void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,6 +88,7 @@ int main(int argc, char** argv) {
   auto f = parse_flags(argc, argv);
   spdlog::set_level(f.debug ? spdlog::level::debug : spdlog::level::info);
 
+  raise_fd_limit();
   bool created = false;
   auto loaded = f.check_config ? [&]() -> std::variant<settings::settings, settings::errors> {
     std::ifstream probe(f.config);
@@ -123,6 +135,9 @@ int main(int argc, char** argv) {
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
     return protocol::chat_page(chat.current_settings(), token, index, now);
+  };
+  h.metrics = [&chat](std::function<void(std::string)> done) {
+    chat.user_count([done](int64_t users) { done(protocol::prometheus_text(protocol::metrics(), users)); });
   };
   h.reload = [&chat] {
     spdlog::info("SIGHUP: reloading settings");

@@ -25,6 +25,9 @@ class chat {
   /// Answers the /api/statistics body asynchronously (from an actor thread).
   void statistics(std::function<void(std::string json)> done);
 
+  /// Answers the number of logged-in users asynchronously (for /metrics).
+  void user_count(std::function<void(int64_t)> done);
+
   /// The settings in force (they change when reloaded).
   settings::settings current_settings() const;
 

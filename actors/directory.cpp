@@ -10,6 +10,7 @@
 #include "protocol/codec.hpp"
 #include "protocol/command.hpp"
 #include "protocol/markdown.hpp"
+#include "protocol/metrics.hpp"
 #include "settings/settings.hpp"
 
 namespace barertc::actors {
@@ -49,8 +50,8 @@ std::pair<std::string, std::string> thread_key(const std::string& a, const std::
   return a < b ? std::pair{a, b} : std::pair{b, a};
 }
 
-void broadcast(self_ptr self, const frame& bytes) {
-  for (auto& [name, u] : self->state.users) u.conn->send(bytes);
+void broadcast(self_ptr self, const frame& bytes, bool state = false) {
+  for (auto& [name, u] : self->state.users) u.conn->send(bytes, state);
 }
 
 void send_who_now(self_ptr self) {
@@ -59,16 +60,19 @@ void send_who_now(self_ptr self) {
   entries.reserve(st.users.size());
   for (auto& [name, u] : st.users)
     if (u.who.status != "hidden") entries.emplace_back(u.who_json);
-  broadcast(self, protocol::encode_who_list(entries));
+  broadcast(self, protocol::encode_who_list(entries), true);
+  protocol::metrics().who_lists_built.fetch_add(1, std::memory_order_relaxed);
   st.last_flush = clock::now();
 }
 
 /// Roster changed: push the who list now if the room was quiet, else once the delay has passed.
-/// Bursts of joins thus cost one list per delay, not one per join.
+/// Bursts of joins thus cost one list per delay, not one per join. The delay grows with the room
+/// (a list to everyone costs O(N^2) bytes): WhoListDelayMs plus 1 ms per 20 users.
 void who_changed(self_ptr self, const context& ctx) {
   auto& st = self->state;
   if (st.flush_pending) return;
-  auto delay = std::chrono::milliseconds(ctx.cfg.server.who_list_delay_ms);
+  auto delay = std::chrono::milliseconds(ctx.cfg.server.who_list_delay_ms +
+                                         (ctx.cfg.server.who_list_delay_ms ? st.users.size() / 20 : 0));
   auto since = clock::now() - st.last_flush;
   if (since >= delay) return send_who_now(self);
   st.flush_pending = true;
@@ -505,6 +509,7 @@ caf::behavior directory_behavior(self_ptr self, directory_env env) {
         auto t = self->state.users.find(target);
         if (t != self->state.users.end()) send_to(t->second, msg);
       },
+      [=](stats_atom, count_atom) -> int64_t { return static_cast<int64_t>(self->state.users.size()); },
       [=](stats_atom) -> std::string {
         std::vector<std::string> names;
         int blue = 0, red = 0;

@@ -31,6 +31,7 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;        ///< gateway -
 using command_atom = caf::atom_constant<caf::atom("command")>;    ///< user -> directory: /kick etc.
 using signout_atom = caf::atom_constant<caf::atom("signout")>;    ///< directory -> user: logged out
 using op_atom = caf::atom_constant<caf::atom("op")>;              ///< directory -> user: op changed
+using count_atom = caf::atom_constant<caf::atom("count")>;        ///< with stats: just the number
 using reconfig_atom = caf::atom_constant<caf::atom("reconfig")>;  ///< reload settings / new context
 
 /// Read-only facts every chat actor shares, fixed at start-up.

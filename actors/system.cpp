@@ -101,6 +101,14 @@ void chat::statistics(std::function<void(std::string)> done) {
                 stats_atom::value);
 }
 
+void chat::user_count(std::function<void(int64_t)> done) {
+  auto dir = impl_->directory;
+  impl_->system.spawn([dir, done = std::move(done)](caf::event_based_actor* self) {
+    self->request(dir, std::chrono::seconds(5), stats_atom::value, count_atom::value)
+        .then([done](int64_t n) { done(n); }, [done](const caf::error&) { done(-1); });
+  });
+}
+
 void chat::reload(std::function<void(std::string)> done) {
   ask_directory(impl_->system, impl_->directory, std::move(done), "the chat did not answer", reconfig_atom::value);
 }

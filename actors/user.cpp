@@ -8,6 +8,7 @@
 #include "protocol/command.hpp"
 #include "protocol/jwt.hpp"
 #include "protocol/markdown.hpp"
+#include "protocol/metrics.hpp"
 #include "protocol/names.hpp"
 
 namespace barertc::actors {
@@ -167,6 +168,7 @@ void post_message(self_ptr self, const user_env& env, const protocol::message& m
     return notice(env, "Your message is too long: the limit is " +
                            std::to_string(self->state.ctx->cfg.server.max_text_length) + " characters.");
   if (!take_token(self, env)) return;
+  protocol::metrics().chat_messages.fetch_add(1, std::memory_order_relaxed);
   protocol::message out;
   out.action = "message";
   out.username = self->state.username;

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "net/http_util.hpp"
+#include "protocol/metrics.hpp"
 
 namespace barertc::net {
 
@@ -93,9 +94,10 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
   }
 
-  void send(protocol::frame bytes) override {
-    asio::post(ws_.get_executor(),
-               [self = shared_from_this(), bytes = std::move(bytes)]() mutable { self->enqueue(std::move(bytes)); });
+  void send(protocol::frame bytes, bool state) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), bytes = std::move(bytes), state]() mutable {
+      self->enqueue(std::move(bytes), state);
+    });
   }
 
   void close(uint16_t code, std::string reason) override {
@@ -109,6 +111,8 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     if (ec) return spdlog::debug("websocket handshake from {} failed: {}", ip_, ec.message());
     if (srv_->stopping) return close_now(protocol::close_code::going_away, "server shutting down");
     id_ = srv_->add(shared_from_this());
+    protocol::metrics().connections_total.fetch_add(1, std::memory_order_relaxed);
+    protocol::metrics().connections_open.fetch_add(1, std::memory_order_relaxed);
     handler_ = srv_->hk.connect(shared_from_this(), ip_);
     do_read();
   }
@@ -124,7 +128,10 @@ class ws_session final : public protocol::connection, public std::enable_shared_
       return finish();
     }
     // Binary frames are ignored (protocol.md B.1).
-    if (ws_.got_text() && handler_) handler_->on_text(beast::buffers_to_string(buffer_.data()));
+    if (ws_.got_text() && handler_) {
+      protocol::metrics().messages_in.fetch_add(1, std::memory_order_relaxed);
+      handler_->on_text(beast::buffers_to_string(buffer_.data()));
+    }
     buffer_.consume(buffer_.size());
     do_read();
   }
@@ -135,27 +142,50 @@ class ws_session final : public protocol::connection, public std::enable_shared_
       handler_->on_close();
       handler_.reset();
     }
-    if (id_) srv_->remove(id_);
+    if (id_) {
+      srv_->remove(id_);
+      protocol::metrics().connections_open.fetch_sub(1, std::memory_order_relaxed);
+    }
     id_ = 0;
     closing_ = true;
     queue_.clear();
   }
 
-  void enqueue(protocol::frame bytes) {
+  void enqueue(protocol::frame bytes, bool state) {
     if (closing_) return;
+    auto& m = protocol::metrics();
+    if (state && pending_state_) {
+      // A newer who list makes the queued one worthless: replace it where it stands.
+      for (size_t i = writing_ ? 1 : 0; i < queue_.size(); ++i)
+        if (queue_[i] == pending_state_) {
+          queued_bytes_ = queued_bytes_ - queue_[i]->size() + bytes->size();
+          queue_[i] = bytes;
+          pending_state_ = std::move(bytes);
+          m.frames_superseded.fetch_add(1, std::memory_order_relaxed);
+          return;
+        }
+    }
     auto& o = srv_->opts;
     if (queue_.size() >= static_cast<size_t>(o.send_queue_limit) ||
         queued_bytes_ + bytes->size() > static_cast<size_t>(o.send_queue_bytes)) {
       spdlog::info("closing {}: connection too slow ({} frames, {} bytes queued)", ip_, queue_.size(), queued_bytes_);
+      m.slow_clients_dropped.fetch_add(1, std::memory_order_relaxed);
       return close_now(protocol::close_code::policy_violation, "connection too slow");
     }
     queued_bytes_ += bytes->size();
+    if (state) pending_state_ = bytes;
     queue_.push_back(std::move(bytes));
+    protocol::raise_max(m.queue_high_water, queue_.size());
     if (!writing_) do_write();
   }
 
   void do_write() {
     writing_ = true;
+    if (queue_.front() == pending_state_) pending_state_ = nullptr;  // on its way: no longer replaceable
+    auto& m = protocol::metrics();
+    m.frames_sent.fetch_add(1, std::memory_order_relaxed);
+    m.writes.fetch_add(1, std::memory_order_relaxed);
+    m.bytes_sent.fetch_add(queue_.front()->size(), std::memory_order_relaxed);
     ws_.text(true);
     ws_.async_write(asio::buffer(*queue_.front()),
                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
@@ -213,6 +243,7 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   uint64_t id_ = 0;
   protocol::handler_ptr handler_;
   std::deque<protocol::frame> queue_;
+  protocol::frame pending_state_;  ///< The queued who list a newer one may replace.
   size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closing_ = false;
@@ -296,6 +327,23 @@ class http_session : public std::enable_shared_from_this<http_session> {
     auto& o = srv_->opts;
     bool get = req.method() == http::verb::get || req.method() == http::verb::head;
     if (path == "/healthz") return send(make_response(req, http::status::ok, "text/plain", "ok\n"));
+    if (path == "/metrics" && srv_->hk.metrics) {
+      auto self = shared_from_this();
+      auto version = req.version();
+      auto keep = req.keep_alive();
+      srv_->hk.metrics([self, version, keep](std::string text) {
+        asio::post(self->stream_.get_executor(), [self, version, keep, text = std::move(text)] {
+          response res{http::status::ok, version};
+          res.set(http::field::server, "BareRTC");
+          res.set(http::field::content_type, "text/plain; version=0.0.4");
+          res.keep_alive(keep);
+          res.body() = text;
+          res.prepare_payload();
+          self->send(std::move(res));
+        });
+      });
+      return;
+    }
     if (path == "/api/statistics") {
       auto origin = cors_origin(o.cors_hosts, req[http::field::origin]);
       auto self = shared_from_this();

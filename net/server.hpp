@@ -33,6 +33,8 @@ struct hooks {
   std::function<void(std::function<void(std::string)>)> statistics;
   /// GET/POST /: the page for a visitor with this token (may be empty), given the built index.html.
   std::function<protocol::page_response(std::string_view token, const std::string& index_html)> page;
+  /// Body of GET /metrics (Prometheus text), delivered through the callback from any thread.
+  std::function<void(std::function<void(std::string)>)> metrics;
   /// SIGHUP: reload the settings.
   std::function<void()> reload;
 };

@@ -21,8 +21,9 @@ inline constexpr uint16_t too_big = 1009;
 class connection {
  public:
   virtual ~connection() = default;
-  /// Queues a frame; a client whose queue is full is closed as too slow.
-  virtual void send(frame bytes) = 0;
+  /// Queues a frame; a client whose queue is full is closed as too slow. A `state` frame (a whole
+  /// who list) replaces an older state frame still waiting in the queue: only the newest matters.
+  virtual void send(frame bytes, bool state = false) = 0;
   /// Closes the connection with a WebSocket close code and reason.
   virtual void close(uint16_t code, std::string reason) = 0;
 };

@@ -112,3 +112,19 @@ def test_flags_override_the_file():
         assert "2 I/O thread(s), 2 worker thread(s)" in s.output()
     finally:
         s.stop()
+
+
+@run
+async def test_metrics_in_prometheus_text(server):
+    a, b = await logged_in(server, "alice", "bob")
+    await a.send(action="message", channel="lobby", message="count me")
+    await b.expect("message")
+    status, headers, body = server.http("/metrics")
+    assert status == 200 and headers["Content-Type"].startswith("text/plain")
+    values = dict(line.split(" ", 1) for line in body.splitlines() if line and not line.startswith("#"))
+    assert values["barertc_users_logged_in"] == "2"
+    assert values["barertc_connections_open"] == "2"
+    assert int(values["barertc_chat_messages_total"]) == 1
+    assert int(values["barertc_frames_sent_total"]) >= 10
+    assert int(values["barertc_who_lists_built_total"]) >= 1
+    assert "# TYPE barertc_slow_clients_dropped_total counter" in body

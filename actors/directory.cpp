@@ -1,5 +1,6 @@
 // The directory: who is online, the who list, presence, bans, operator commands, and the routes
 // between users (DM threads, webcam open, WebRTC signalling).
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <map>
@@ -33,7 +34,8 @@ struct directory_state {
   std::map<std::pair<std::string, std::string>, caf::actor> threads;
   std::map<std::string, wall_clock::time_point> bans;  // in memory, keyed by username
   bool flush_pending = false;
-  clock::time_point last_flush{};
+  clock::time_point first_change{};  ///< oldest change not yet in a sent who list
+  clock::time_point last_change{};
   std::mt19937_64 rng{std::random_device{}()};
   context_ptr ctx;  ///< Settings in force.
   static inline const char* name = "directory";
@@ -62,21 +64,37 @@ void send_who_now(self_ptr self) {
     if (u.who.status != "hidden") entries.emplace_back(u.who_json);
   broadcast(self, protocol::encode_who_list(entries), true);
   protocol::metrics().who_lists_built.fetch_add(1, std::memory_order_relaxed);
-  st.last_flush = clock::now();
 }
 
-/// Roster changed: push the who list now if the room was quiet, else once the delay has passed.
-/// Bursts of joins thus cost one list per delay, not one per join. The delay grows with the room
-/// (a list to everyone costs O(N^2) bytes): WhoListDelayMs plus 1 ms per 20 users.
+/// Roster changed. The who list goes out once the roster has been quiet for WhoListDelayMs, or at
+/// the latest when the oldest unsent change is max_wait old. A list to everyone costs O(N^2) bytes,
+/// so max_wait grows with the room (N^2/2000 ms: 0.5 s at 1000 users, 2 s at 2000; at most 5 s).
+/// A join storm thus costs a few lists instead of one per join, and a quiet room sees a change
+/// after WhoListDelayMs.
 void who_changed(self_ptr self, const context& ctx) {
   auto& st = self->state;
+  auto now = clock::now();
+  st.last_change = now;
+  if (ctx.cfg.server.who_list_delay_ms == 0) return send_who_now(self);
   if (st.flush_pending) return;
-  auto delay = std::chrono::milliseconds(ctx.cfg.server.who_list_delay_ms +
-                                         (ctx.cfg.server.who_list_delay_ms ? st.users.size() / 20 : 0));
-  auto since = clock::now() - st.last_flush;
-  if (since >= delay) return send_who_now(self);
   st.flush_pending = true;
-  self->delayed_send(self, delay - since, flush_atom::value);
+  st.first_change = now;
+  self->delayed_send(self, std::chrono::milliseconds(ctx.cfg.server.who_list_delay_ms), flush_atom::value);
+}
+
+/// The flush timer: send now, or look again when the quiet period or the max wait ends.
+void who_timer(self_ptr self, const context& ctx) {
+  auto& st = self->state;
+  auto quiet = std::chrono::milliseconds(ctx.cfg.server.who_list_delay_ms);
+  auto n = static_cast<int64_t>(st.users.size());
+  auto max_wait = std::chrono::milliseconds(std::clamp<int64_t>(n * n / 500, quiet.count(), 5000));
+  auto now = clock::now();
+  auto due = std::min(st.last_change + quiet, st.first_change + max_wait);
+  if (now >= due) {
+    st.flush_pending = false;
+    return send_who_now(self);
+  }
+  self->delayed_send(self, due - now, flush_atom::value);
 }
 
 void presence(self_ptr self, const std::string& username, const char* text) {
@@ -445,10 +463,7 @@ caf::behavior directory_behavior(self_ptr self, directory_env env) {
         u->who_json = protocol::encode_who_entry(who);
         who_changed(self, *self->state.ctx);
       },
-      [=](flush_atom) {
-        self->state.flush_pending = false;
-        send_who_now(self);
-      },
+      [=](flush_atom) { who_timer(self, *self->state.ctx); },
       [=](command_atom, const std::string& username, const std::vector<std::string>& args) -> bool {
         auto* u = from_sender(self, username);
         if (!u || !u->who.op || args.empty()) return false;

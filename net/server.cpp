@@ -4,7 +4,11 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/beast.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/core/detail/base64.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -16,13 +20,14 @@
 #include <unordered_map>
 
 #include "net/http_util.hpp"
+#include "net/ws_frame.hpp"
 #include "protocol/metrics.hpp"
 
 namespace barertc::net {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace websocket = beast::websocket;
+namespace websocket = beast::websocket;  // only for is_upgrade
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
@@ -80,86 +85,141 @@ struct server::impl : std::enable_shared_from_this<impl> {
   }
 };
 
-/// One WebSocket client. Implements the chat's view of a connection.
+/// One WebSocket client after the handshake. Frames are parsed by ws_parser; outgoing frames are
+/// queued (bounded) and written in batches: one gathered write carries every queued frame.
 class ws_session final : public protocol::connection, public std::enable_shared_from_this<ws_session> {
  public:
   ws_session(tcp::socket&& socket, std::shared_ptr<server::impl> srv, std::string ip)
-      : ws_(std::move(socket)), srv_(std::move(srv)), ip_(std::move(ip)), kill_timer_(ws_.get_executor()) {}
+      : sock_(std::move(socket)),
+        srv_(std::move(srv)),
+        ip_(std::move(ip)),
+        parser_(static_cast<size_t>(srv_->opts.max_message_bytes)),
+        kill_timer_(sock_.get_executor()),
+        idle_timer_(sock_.get_executor()) {}
 
-  void run(http::request<http::string_body> req) {
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(http::field::server, "BareRTC"); }));
-    ws_.read_message_max(static_cast<size_t>(srv_->opts.max_message_bytes));
-    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+  /// Answers the upgrade request (101) and starts reading frames.
+  void run(const http::request<http::string_body>& req) {
+    auto key = req["Sec-WebSocket-Key"];
+    if (req.method() != http::verb::get || req["Sec-WebSocket-Version"] != "13" || key.size() != 24) {
+      auto res = std::make_shared<http::response<http::string_body>>(http::status::bad_request, req.version());
+      res->set(http::field::sec_websocket_version, "13");
+      res->body() = "Bad WebSocket handshake\n";
+      res->prepare_payload();
+      return http::async_write(sock_, *res, [self = shared_from_this(), res](beast::error_code, size_t) {
+        beast::error_code ec;
+        self->sock_.shutdown(tcp::socket::shutdown_both, ec);
+      });
+    }
+    auto res = std::make_shared<http::response<http::empty_body>>(http::status::switching_protocols, req.version());
+    res->set(http::field::server, "BareRTC");
+    res->set(http::field::upgrade, "websocket");
+    res->set(http::field::connection, "Upgrade");
+    res->set(http::field::sec_websocket_accept, websocket_accept(std::string_view(key.data(), key.size())));
+    http::async_write(sock_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+      if (ec) return;
+      self->on_open();
+    });
   }
 
   void send(protocol::frame bytes, bool state) override {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), bytes = std::move(bytes), state]() mutable {
+    asio::post(sock_.get_executor(), [self = shared_from_this(), bytes = std::move(bytes), state]() mutable {
       self->enqueue(std::move(bytes), state);
     });
   }
 
   void close(uint16_t code, std::string reason) override {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+    asio::post(sock_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
       self->close_now(code, std::move(reason));
     });
   }
 
  private:
-  void on_accept(beast::error_code ec) {
-    if (ec) return spdlog::debug("websocket handshake from {} failed: {}", ip_, ec.message());
+  struct out_frame {
+    protocol::frame bytes;
+    bool framed = false;  ///< already carries its WebSocket header (control frames)
+  };
+
+  void on_open() {
     if (srv_->stopping) return close_now(protocol::close_code::going_away, "server shutting down");
+    beast::error_code ec;
+    sock_.non_blocking(true, ec);
     id_ = srv_->add(shared_from_this());
     protocol::metrics().connections_total.fetch_add(1, std::memory_order_relaxed);
     protocol::metrics().connections_open.fetch_add(1, std::memory_order_relaxed);
     handler_ = srv_->hk.connect(shared_from_this(), ip_);
-    do_read();
+    arm_idle();
+    wait_read();
   }
 
-  void do_read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  // Reading: wait until the socket is readable, then read into a buffer shared by the thread, so an
+  // idle connection holds no read buffer of its own.
+  void wait_read() {
+    sock_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->finish();
+      self->on_readable();
+    });
   }
 
-  void on_read(beast::error_code ec) {
-    if (ec) {
-      if (ec == websocket::error::message_too_big)
-        spdlog::info("closing {}: inbound message over {} bytes", ip_, srv_->opts.max_message_bytes);
-      return finish();
+  void on_readable() {
+    thread_local std::array<char, 65536> buf;
+    for (;;) {
+      beast::error_code ec;
+      size_t n = sock_.read_some(asio::buffer(buf), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+      if (ec) return finish();
+      got_data_ = true;
+      parser_.feed(buf.data(), n, [this](ws_event&& ev) { on_event(std::move(ev)); });
+      if (parser_.done() || torn_down_) break;
+      if (n < buf.size()) break;
     }
-    // Binary frames are ignored (protocol.md B.1).
-    if (ws_.got_text() && handler_) {
-      protocol::metrics().messages_in.fetch_add(1, std::memory_order_relaxed);
-      handler_->on_text(beast::buffers_to_string(buffer_.data()));
-    }
-    buffer_.consume(buffer_.size());
-    do_read();
+    if (!torn_down_) wait_read();
   }
 
-  void finish() {
-    kill_timer_.cancel();
-    if (handler_) {
-      handler_->on_close();
-      handler_.reset();
+  void on_event(ws_event&& ev) {
+    using kind = ws_event::kind;
+    switch (ev.type) {
+      case kind::text:
+        if (handler_) {
+          protocol::metrics().messages_in.fetch_add(1, std::memory_order_relaxed);
+          handler_->on_text(std::move(ev.payload));
+        }
+        break;
+      case kind::binary:  // ignored (protocol.md B.1)
+      case kind::pong:
+        break;
+      case kind::ping:
+        push_control(opcode::pong, ev.payload);
+        break;
+      case kind::close:
+        // The client closes: answer with its code (once), then hang up when that is written.
+        if (close_sent_) return teardown();
+        forget_chat();
+        closing_ = true;
+        drop_queued();
+        push_control(opcode::close, close_payload(ev.code == 1005 ? 1000 : ev.code, ""));
+        close_sent_ = true;
+        hang_up_after_write_ = true;
+        arm_kill_timer();
+        break;
+      case kind::error:
+        if (ev.code == protocol::close_code::too_big)
+          spdlog::info("closing {}: inbound message over {} bytes", ip_, srv_->opts.max_message_bytes);
+        else
+          spdlog::info("closing {}: protocol error: {}", ip_, ev.payload);
+        close_now(ev.code, ev.payload);
+        break;
     }
-    if (id_) {
-      srv_->remove(id_);
-      protocol::metrics().connections_open.fetch_sub(1, std::memory_order_relaxed);
-    }
-    id_ = 0;
-    closing_ = true;
-    queue_.clear();
   }
 
   void enqueue(protocol::frame bytes, bool state) {
-    if (closing_) return;
+    if (closing_ || torn_down_) return;
     auto& m = protocol::metrics();
     if (state && pending_state_) {
       // A newer who list makes the queued one worthless: replace it where it stands.
-      for (size_t i = writing_ ? 1 : 0; i < queue_.size(); ++i)
-        if (queue_[i] == pending_state_) {
-          queued_bytes_ = queued_bytes_ - queue_[i]->size() + bytes->size();
-          queue_[i] = bytes;
+      for (size_t i = inflight_; i < queue_.size(); ++i)
+        if (queue_[i].bytes == pending_state_) {
+          queued_bytes_ = queued_bytes_ - queue_[i].bytes->size() + bytes->size();
+          queue_[i].bytes = bytes;
           pending_state_ = std::move(bytes);
           m.frames_superseded.fetch_add(1, std::memory_order_relaxed);
           return;
@@ -174,82 +234,153 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     }
     queued_bytes_ += bytes->size();
     if (state) pending_state_ = bytes;
-    queue_.push_back(std::move(bytes));
+    queue_.push_back({std::move(bytes), false});
     protocol::raise_max(m.queue_high_water, queue_.size());
-    if (!writing_) do_write();
+    if (!inflight_) write_batch();
   }
 
-  void do_write() {
-    writing_ = true;
-    if (queue_.front() == pending_state_) pending_state_ = nullptr;  // on its way: no longer replaceable
+  void push_control(uint8_t op, std::string_view payload) {
+    queue_.push_back({std::make_shared<const std::string>(make_frame(op, payload)), true});
+    if (!inflight_) write_batch();
+  }
+
+  /// Writes every queued frame (up to a batch limit) with one gathered write.
+  void write_batch() {
+    if (queue_.empty() || torn_down_) return;
+    constexpr size_t max_frames = 128, max_bytes = 512 * 1024;
+    bufs_.clear();
+    headers_.resize(std::min(queue_.size(), max_frames));
+    size_t bytes = 0, n = 0;
+    for (; n < queue_.size() && n < max_frames && (n == 0 || bytes < max_bytes); ++n) {
+      auto& f = queue_[n];
+      if (f.bytes == pending_state_) pending_state_ = nullptr;  // on its way: no longer replaceable
+      if (!f.framed) {
+        auto h = frame_header(opcode::text, f.bytes->size(), headers_[n]);
+        bufs_.emplace_back(headers_[n].data(), h);
+      }
+      bufs_.emplace_back(f.bytes->data(), f.bytes->size());
+      bytes += f.bytes->size();
+    }
+    inflight_ = n;
     auto& m = protocol::metrics();
-    m.frames_sent.fetch_add(1, std::memory_order_relaxed);
+    m.frames_sent.fetch_add(n, std::memory_order_relaxed);
     m.writes.fetch_add(1, std::memory_order_relaxed);
-    m.bytes_sent.fetch_add(queue_.front()->size(), std::memory_order_relaxed);
-    ws_.text(true);
-    ws_.async_write(asio::buffer(*queue_.front()),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+    m.bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
+    asio::async_write(sock_, bufs_, [self = shared_from_this()](beast::error_code ec, size_t) { self->on_written(ec); });
   }
 
-  void on_write(beast::error_code ec) {
-    writing_ = false;
-    if (ec) return;  // the read side sees the failure and finishes the session
-    if (!queue_.empty()) {
-      if (!closing_) queued_bytes_ -= queue_.front()->size();
+  void on_written(beast::error_code ec) {
+    for (size_t i = 0; i < inflight_ && !queue_.empty(); ++i) {
+      if (!queue_.front().framed && !closing_) queued_bytes_ -= queue_.front().bytes->size();
       queue_.pop_front();
     }
-    if (pending_close_) return start_close();
-    if (!queue_.empty()) do_write();
+    inflight_ = 0;
+    if (ec) return teardown();
+    if (queue_.empty() && hang_up_after_write_) return teardown();
+    write_batch();
   }
 
-  /// Sends a close frame once the write in flight (if any) completes; a peer that does not
-  /// read at all is cut off after the send timeout.
+  /// Closes with a close frame; the client's answer (or the send timeout) ends the connection.
   void close_now(uint16_t code, std::string reason) {
-    if (closing_) return;
+    if (closing_ || torn_down_) return;
     closing_ = true;
-    // The chat forgets the client now; the socket lingers only for the close handshake.
+    forget_chat();
+    drop_queued();
+    push_control(opcode::close, close_payload(code, reason));
+    close_sent_ = true;
+    arm_kill_timer();
+  }
+
+  void drop_queued() {
+    // Frames already handed to the socket stay until their write completes.
+    while (queue_.size() > inflight_) queue_.pop_back();
+    queued_bytes_ = 0;
+    pending_state_ = nullptr;
+  }
+
+  void arm_kill_timer() {
+    kill_timer_.expires_after(std::chrono::seconds(srv_->opts.send_timeout_seconds));
+    kill_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->teardown();
+    });
+  }
+
+  /// Sends a ping when the client has been quiet for a while; closes a client quiet for twice that.
+  void arm_idle() {
+    idle_timer_.expires_after(std::chrono::seconds(60));
+    idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->torn_down_) return;
+      if (self->got_data_) {
+        self->got_data_ = false;
+        self->idle_pinged_ = false;
+      } else if (!self->idle_pinged_) {
+        self->idle_pinged_ = true;
+        self->push_control(opcode::ping, "");
+      } else {
+        spdlog::info("closing {}: no answer for 120 s", self->ip_);
+        return self->teardown();
+      }
+      self->arm_idle();
+    });
+  }
+
+  /// The chat forgets the client at once; the socket may linger for the close handshake.
+  void forget_chat() {
     if (handler_) {
       handler_->on_close();
       handler_.reset();
     }
-    queued_bytes_ = 0;
-    if (writing_) {
-      // Keep the frame being written (Beast owns its buffer until completion); drop the rest.
-      while (queue_.size() > 1) queue_.pop_back();
-    } else {
-      queue_.clear();
+  }
+
+  void finish() { teardown(); }
+
+  void teardown() {
+    if (torn_down_) return;
+    torn_down_ = true;
+    forget_chat();
+    beast::error_code ec;
+    kill_timer_.cancel();
+    idle_timer_.cancel();
+    sock_.shutdown(tcp::socket::shutdown_both, ec);
+    sock_.close(ec);
+    if (id_) {
+      srv_->remove(id_);
+      protocol::metrics().connections_open.fetch_sub(1, std::memory_order_relaxed);
     }
-    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
-    pending_close_ = true;
-    kill_timer_.expires_after(std::chrono::seconds(srv_->opts.send_timeout_seconds));
-    kill_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec) {
-        beast::error_code ignored;
-        beast::get_lowest_layer(self->ws_).socket().close(ignored);
-      }
-    });
-    if (!writing_) start_close();
+    id_ = 0;
+    closing_ = true;
   }
 
-  void start_close() {
-    pending_close_ = false;
-    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {});
+  static std::string websocket_accept(std::string_view key) {
+    std::string input(key);
+    input += "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+    std::string out(beast::detail::base64::encoded_size(sizeof digest), '\0');
+    out.resize(beast::detail::base64::encode(out.data(), digest, sizeof digest));
+    return out;
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
-  beast::flat_buffer buffer_;
+  tcp::socket sock_;
   std::shared_ptr<server::impl> srv_;
   std::string ip_;
+  ws_parser parser_;
   uint64_t id_ = 0;
   protocol::handler_ptr handler_;
-  std::deque<protocol::frame> queue_;
+  std::deque<out_frame> queue_;
+  std::vector<asio::const_buffer> bufs_;
+  std::vector<std::array<uint8_t, 10>> headers_;
+  size_t inflight_ = 0;            ///< frames at the front of queue_ being written
   protocol::frame pending_state_;  ///< The queued who list a newer one may replace.
   size_t queued_bytes_ = 0;
-  bool writing_ = false;
   bool closing_ = false;
-  bool pending_close_ = false;
-  websocket::close_reason close_reason_;
+  bool close_sent_ = false;
+  bool hang_up_after_write_ = false;
+  bool torn_down_ = false;
+  bool got_data_ = false;
+  bool idle_pinged_ = false;
   asio::steady_timer kill_timer_;
+  asio::steady_timer idle_timer_;
 
   friend struct server::impl;
 };
@@ -317,7 +448,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     if (websocket::is_upgrade(req)) {
       if (path != "/ws") return send(make_response(req, http::status::not_found, "text/plain", "Not found\n"));
       stream_.expires_never();
-      std::make_shared<ws_session>(stream_.release_socket(), srv_, ip)->run(std::move(req));
+      std::make_shared<ws_session>(stream_.release_socket(), srv_, ip)->run(req);
       return;
     }
     route(std::move(req), std::string(path), ip);

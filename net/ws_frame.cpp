@@ -1,0 +1,121 @@
+#include "net/ws_frame.hpp"
+
+namespace barertc::net {
+
+bool ws_parser::fail(ws_event& ev, uint16_t code, const char* why) {
+  ev.type = ws_event::kind::error;
+  ev.code = code;
+  ev.payload = why;
+  return true;
+}
+
+bool ws_parser::next(ws_event& ev) {
+  for (;;) {
+  size_t avail = in_.size() - pos_;
+  if (avail < 2) return false;
+  auto* p = reinterpret_cast<const uint8_t*>(in_.data() + pos_);
+  bool fin = p[0] & 0x80;
+  uint8_t rsv = p[0] & 0x70;
+  uint8_t op = p[0] & 0x0F;
+  bool masked = p[1] & 0x80;
+  uint64_t len = p[1] & 0x7F;
+  size_t header = 2;
+  if (len == 126) {
+    header = 4;
+    if (avail < header) return false;
+    len = (uint64_t(p[2]) << 8) | p[3];
+  } else if (len == 127) {
+    header = 10;
+    if (avail < header) return false;
+    len = 0;
+    for (int i = 2; i < 10; ++i) len = (len << 8) | p[i];
+    if (len >> 63) return fail(ev, 1002, "invalid frame length");
+  }
+  if (rsv) return fail(ev, 1002, "reserved bits set (no extension was negotiated)");
+  if (!masked) return fail(ev, 1002, "client frames must be masked");
+  bool control = op & 0x8;
+  if (control && (!fin || len > 125)) return fail(ev, 1002, "invalid control frame");
+  if (!control && op != opcode::continuation && op != opcode::text && op != opcode::binary)
+    return fail(ev, 1002, "unknown opcode");
+  if (!control && message_.size() + len > max_) return fail(ev, 1009, "message too big");
+  header += 4;  // mask key
+  if (avail < header + len) return false;
+  const uint8_t* mask = p + header - 4;
+  const char* payload = in_.data() + pos_ + header;
+  pos_ += header + len;
+
+  auto unmask_into = [&](std::string& out) {
+    size_t base = out.size();
+    out.resize(base + len);
+    for (uint64_t i = 0; i < len; ++i) out[base + i] = static_cast<char>(payload[i] ^ mask[i & 3]);
+  };
+
+  if (control) {
+    std::string body;
+    unmask_into(body);
+    if (op == opcode::ping) {
+      ev.type = ws_event::kind::ping;
+      ev.payload = std::move(body);
+    } else if (op == opcode::pong) {
+      ev.type = ws_event::kind::pong;
+      ev.payload = std::move(body);
+    } else if (op == opcode::close) {
+      if (body.size() == 1) return fail(ev, 1002, "invalid close frame");
+      ev.type = ws_event::kind::close;
+      ev.code = body.size() >= 2 ? uint16_t((uint8_t(body[0]) << 8) | uint8_t(body[1])) : 1005;
+      ev.payload = body.size() > 2 ? body.substr(2) : std::string();
+    } else {
+      return fail(ev, 1002, "unknown control opcode");
+    }
+    return true;
+  }
+  if (op == opcode::continuation) {
+    if (!message_op_) return fail(ev, 1002, "continuation without a message");
+  } else {
+    if (message_op_) return fail(ev, 1002, "new message inside a fragmented one");
+    message_op_ = op;
+  }
+  unmask_into(message_);
+  if (!fin) continue;  // more fragments of the same message
+  ev.type = message_op_ == opcode::text ? ws_event::kind::text : ws_event::kind::binary;
+  ev.payload = std::move(message_);
+  message_.clear();
+  message_op_ = 0;
+  return true;
+  }
+}
+
+size_t frame_header(uint8_t op, uint64_t size, std::array<uint8_t, 10>& out) {
+  out[0] = static_cast<uint8_t>(0x80 | op);
+  if (size < 126) {
+    out[1] = static_cast<uint8_t>(size);
+    return 2;
+  }
+  if (size < 65536) {
+    out[1] = 126;
+    out[2] = static_cast<uint8_t>(size >> 8);
+    out[3] = static_cast<uint8_t>(size);
+    return 4;
+  }
+  out[1] = 127;
+  for (int i = 0; i < 8; ++i) out[2 + i] = static_cast<uint8_t>(size >> (56 - 8 * i));
+  return 10;
+}
+
+std::string make_frame(uint8_t op, std::string_view payload) {
+  std::array<uint8_t, 10> h{};
+  auto n = frame_header(op, payload.size(), h);
+  std::string out(reinterpret_cast<const char*>(h.data()), n);
+  out.append(payload);
+  return out;
+}
+
+std::string close_payload(uint16_t code, std::string_view reason) {
+  std::string out;
+  out += static_cast<char>(code >> 8);
+  out += static_cast<char>(code & 0xFF);
+  out.append(reason.substr(0, 123));
+  return out;
+}
+
+}  // namespace barertc::net

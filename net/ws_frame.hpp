@@ -1,0 +1,74 @@
+#pragma once
+/// WebSocket framing (RFC 6455) for the server side, with no sockets: an incremental parser of
+/// client frames and the header of server frames. Testable and fuzzable alone.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace barertc::net {
+
+/// WebSocket opcodes.
+namespace opcode {
+inline constexpr uint8_t continuation = 0x0;
+inline constexpr uint8_t text = 0x1;
+inline constexpr uint8_t binary = 0x2;
+inline constexpr uint8_t close = 0x8;
+inline constexpr uint8_t ping = 0x9;
+inline constexpr uint8_t pong = 0xA;
+}  // namespace opcode
+
+/// One complete thing the client sent.
+struct ws_event {
+  enum class kind { text, binary, ping, pong, close, error } type;
+  std::string payload;   ///< message or control payload (close: the reason text)
+  uint16_t code = 0;     ///< close: the client's code; error: the code to close with (1002, 1009)
+};
+
+/// Parses masked client frames incrementally. After a close or an error it ignores further input.
+class ws_parser {
+ public:
+  explicit ws_parser(size_t max_message_bytes) : max_(max_message_bytes) {}
+
+  /// Consumes bytes; calls on_event(ws_event&&) for each complete message or control frame.
+  template <class F>
+  void feed(const char* data, size_t n, F&& on_event) {
+    if (done_) return;
+    in_.append(data, n);
+    ws_event ev;
+    while (!done_ && next(ev)) {
+      if (ev.type == ws_event::kind::close || ev.type == ws_event::kind::error) done_ = true;
+      on_event(std::move(ev));
+      ev = ws_event{};
+    }
+    if (pos_ > 0 && (pos_ == in_.size() || pos_ > 65536)) {
+      in_.erase(0, pos_);
+      pos_ = 0;
+    }
+  }
+
+  /// True once a close or an error was reported.
+  bool done() const { return done_; }
+
+ private:
+  bool next(ws_event& ev);
+  bool fail(ws_event& ev, uint16_t code, const char* why);
+
+  size_t max_;
+  std::string in_;
+  size_t pos_ = 0;
+  std::string message_;       // fragments of the current data message
+  uint8_t message_op_ = 0;    // text or binary while a fragmented message is open
+  bool done_ = false;
+};
+
+/// Writes the header of an unmasked server frame into `out`; returns its length (2, 4 or 10).
+size_t frame_header(uint8_t op, uint64_t payload_size, std::array<uint8_t, 10>& out);
+
+/// A complete server frame (header + payload), for control frames.
+std::string make_frame(uint8_t op, std::string_view payload);
+
+/// The payload of a close frame: code in network order, then the reason (at most 123 bytes).
+std::string close_payload(uint16_t code, std::string_view reason);
+
+}  // namespace barertc::net

@@ -29,6 +29,7 @@ struct online {
   std::set<std::string> dm_partners;  ///< Open DM threads, closed when either side leaves.
 };
 
+
 struct directory_state {
   std::map<std::string, online> users;  // sorted by name, like the who list
   std::map<std::pair<std::string, std::string>, caf::actor> threads;
@@ -37,6 +38,8 @@ struct directory_state {
   clock::time_point first_change{};  ///< oldest change not yet in a sent who list
   clock::time_point last_change{};
   std::mt19937_64 rng{std::random_device{}()};
+  std::vector<frame> presence_batch;  ///< presence lines waiting for the next batch
+  clock::time_point last_presence{};
   context_ptr ctx;  ///< Settings in force.
   static inline const char* name = "directory";
 };
@@ -66,11 +69,11 @@ void send_who_now(self_ptr self) {
   protocol::metrics().who_lists_built.fetch_add(1, std::memory_order_relaxed);
 }
 
-/// Roster changed. The who list goes out once the roster has been quiet for WhoListDelayMs, or at
-/// the latest when the oldest unsent change is max_wait old. A list to everyone costs O(N^2) bytes,
-/// so max_wait grows with the room (N^2/2000 ms: 0.5 s at 1000 users, 2 s at 2000; at most 5 s).
-/// A join storm thus costs a few lists instead of one per join, and a quiet room sees a change
-/// after WhoListDelayMs.
+/// Roster changed. The who list goes out once the roster has been quiet for a moment, or at the
+/// latest when the oldest unsent change is max_wait old. A list to everyone costs O(N^2) bytes, so
+/// both grow with the room: quiet = N^2/4000 ms (at most 1 s), max_wait = N^2/400 ms (at most 5 s),
+/// neither below WhoListDelayMs. At 100 users a change shows after 50 ms; at 1000 after 250 ms; a
+/// join storm costs a handful of lists instead of one per join.
 void who_changed(self_ptr self, const context& ctx) {
   auto& st = self->state;
   auto now = clock::now();
@@ -85,9 +88,10 @@ void who_changed(self_ptr self, const context& ctx) {
 /// The flush timer: send now, or look again when the quiet period or the max wait ends.
 void who_timer(self_ptr self, const context& ctx) {
   auto& st = self->state;
-  auto quiet = std::chrono::milliseconds(ctx.cfg.server.who_list_delay_ms);
+  int64_t base = ctx.cfg.server.who_list_delay_ms;
   auto n = static_cast<int64_t>(st.users.size());
-  auto max_wait = std::chrono::milliseconds(std::clamp<int64_t>(n * n / 500, quiet.count(), 5000));
+  auto quiet = std::chrono::milliseconds(std::clamp<int64_t>(n * n / 4000, base, 1000));
+  auto max_wait = std::chrono::milliseconds(std::clamp<int64_t>(n * n / 400, base, 5000));
   auto now = clock::now();
   auto due = std::min(st.last_change + quiet, st.first_change + max_wait);
   if (now >= due) {
@@ -97,12 +101,38 @@ void who_timer(self_ptr self, const context& ctx) {
   self->delayed_send(self, due - now, flush_atom::value);
 }
 
+/// How long presence lines may be gathered: 10 ms, growing with the room to 100 ms at 2000 users.
+std::chrono::milliseconds presence_batch_window(size_t users) {
+  return std::chrono::milliseconds(std::clamp<int64_t>(static_cast<int64_t>(users) / 20, 10, 100));
+}
+
+/// Presence lines go out at once in a quiet room. When they come faster than one per batch window
+/// (a join storm), they are gathered and sent together, so each connection gets one write per batch
+/// instead of one per line.
 void presence(self_ptr self, const std::string& username, const char* text) {
+  auto& st = self->state;
   protocol::message m;
   m.action = "presence";
   m.username = username;
   m.message = text;
-  broadcast(self, protocol::encode_frame(m));
+  auto bytes = protocol::encode_frame(m);
+  auto now = clock::now();
+  auto window = presence_batch_window(st.users.size());
+  if (st.presence_batch.empty() && now - st.last_presence >= window) {
+    broadcast(self, bytes);
+    st.last_presence = now;
+    return;
+  }
+  st.presence_batch.push_back(std::move(bytes));
+  if (st.presence_batch.size() == 1) self->delayed_send(self, window, presence_atom::value);
+}
+
+void flush_presence(self_ptr self) {
+  auto& st = self->state;
+  for (auto& [name, u] : st.users)
+    for (auto& f : st.presence_batch) u.conn->send(f);
+  st.presence_batch.clear();
+  st.last_presence = clock::now();
 }
 
 void send_to(const online& u, const protocol::message& m) { u.conn->send(protocol::encode_frame(m)); }
@@ -464,6 +494,7 @@ caf::behavior directory_behavior(self_ptr self, directory_env env) {
         who_changed(self, *self->state.ctx);
       },
       [=](flush_atom) { who_timer(self, *self->state.ctx); },
+      [=](presence_atom) { flush_presence(self); },
       [=](command_atom, const std::string& username, const std::vector<std::string>& args) -> bool {
         auto* u = from_sender(self, username);
         if (!u || !u->who.op || args.empty()) return false;

@@ -25,6 +25,7 @@ using publish_atom = caf::atom_constant<caf::atom("publish")>;    ///< user -> c
 using join_atom = caf::atom_constant<caf::atom("join")>;          ///< directory -> channel
 using leave_atom = caf::atom_constant<caf::atom("leave")>;        ///< directory -> channel
 using flush_atom = caf::atom_constant<caf::atom("flush")>;        ///< directory -> self: who list
+using presence_atom = caf::atom_constant<caf::atom("presence")>;  ///< directory -> self: batch
 using ping_atom = caf::atom_constant<caf::atom("ping")>;          ///< user -> self: keep-alive
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;  ///< user -> self: login timeout
 using stats_atom = caf::atom_constant<caf::atom("stats")>;        ///< gateway -> directory

@@ -121,10 +121,17 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     });
   }
 
+  /// Called from actor threads. Frames wait in a small inbox; only the first frame of a burst posts
+  /// a drain onto the connection's strand, so a broadcast costs one post per connection per burst
+  /// rather than one per frame.
   void send(protocol::frame bytes, bool state) override {
-    asio::post(sock_.get_executor(), [self = shared_from_this(), bytes = std::move(bytes), state]() mutable {
-      self->enqueue(std::move(bytes), state);
-    });
+    {
+      std::lock_guard lock(inbox_mu_);
+      inbox_.push_back({std::move(bytes), state});
+      if (drain_scheduled_) return;
+      drain_scheduled_ = true;
+    }
+    asio::post(sock_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
   }
 
   void close(uint16_t code, std::string reason) override {
@@ -134,6 +141,33 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   }
 
  private:
+  void drain_inbox() {
+    std::vector<inbound> batch;
+    {
+      std::lock_guard lock(inbox_mu_);
+      batch.swap(inbox_);
+      drain_scheduled_ = false;
+    }
+    for (auto& f : batch) enqueue(std::move(f.bytes), f.state, false);
+    schedule_write();
+  }
+
+  /// Starts the next gathered write after the handlers already waiting on this I/O thread have run,
+  /// so frames that arrive in the meantime ride along in the same write (corking).
+  void schedule_write() {
+    if (inflight_ || write_scheduled_ || queue_.empty()) return;
+    write_scheduled_ = true;
+    asio::post(sock_.get_executor(), [self = shared_from_this()] {
+      self->write_scheduled_ = false;
+      if (!self->inflight_) self->write_batch();
+    });
+  }
+
+  struct inbound {
+    protocol::frame bytes;
+    bool state;
+  };
+
   struct out_frame {
     protocol::frame bytes;
     bool framed = false;  ///< already carries its WebSocket header (control frames)
@@ -211,7 +245,7 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     }
   }
 
-  void enqueue(protocol::frame bytes, bool state) {
+  void enqueue(protocol::frame bytes, bool state, bool write_now = true) {
     if (closing_ || torn_down_) return;
     auto& m = protocol::metrics();
     if (state && pending_state_) {
@@ -236,7 +270,7 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     if (state) pending_state_ = bytes;
     queue_.push_back({std::move(bytes), false});
     protocol::raise_max(m.queue_high_water, queue_.size());
-    if (!inflight_) write_batch();
+    if (write_now && !inflight_) write_batch();
   }
 
   void push_control(uint8_t op, std::string_view payload) {
@@ -367,6 +401,10 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   ws_parser parser_;
   uint64_t id_ = 0;
   protocol::handler_ptr handler_;
+  bool write_scheduled_ = false;
+  std::mutex inbox_mu_;  // guards inbox_ and drain_scheduled_ (network plumbing, not chat state)
+  std::vector<inbound> inbox_;
+  bool drain_scheduled_ = false;
   std::deque<out_frame> queue_;
   std::vector<asio::const_buffer> bufs_;
   std::vector<std::array<uint8_t, 10>> headers_;

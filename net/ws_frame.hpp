@@ -45,6 +45,8 @@ class ws_parser {
       in_.erase(0, pos_);
       pos_ = 0;
     }
+    // An idle connection keeps no buffer from its largest message (an image can be megabytes).
+    if (in_.empty() && in_.capacity() > 4096) std::string().swap(in_);
   }
 
   /// True once a close or an error was reported.

@@ -1,0 +1,107 @@
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "net/ws_frame.hpp"
+
+using namespace barertc::net;
+
+namespace {
+/// A masked client frame, as a browser would send it.
+std::string client_frame(uint8_t op, std::string_view payload, bool fin = true) {
+  std::string out;
+  out += static_cast<char>((fin ? 0x80 : 0) | op);
+  const uint8_t mask[4] = {0x12, 0x34, 0x56, 0x78};
+  if (payload.size() < 126) {
+    out += static_cast<char>(0x80 | payload.size());
+  } else if (payload.size() < 65536) {
+    out += static_cast<char>(0x80 | 126);
+    out += static_cast<char>(payload.size() >> 8);
+    out += static_cast<char>(payload.size() & 0xFF);
+  } else {
+    out += static_cast<char>(0x80 | 127);
+    for (int i = 7; i >= 0; --i) out += static_cast<char>((uint64_t(payload.size()) >> (8 * i)) & 0xFF);
+  }
+  out.append(reinterpret_cast<const char*>(mask), 4);
+  for (size_t i = 0; i < payload.size(); ++i) out += static_cast<char>(payload[i] ^ mask[i & 3]);
+  return out;
+}
+
+std::vector<ws_event> parse(ws_parser& p, std::string_view bytes, size_t step = 0) {
+  std::vector<ws_event> out;
+  if (!step) step = bytes.size();
+  for (size_t i = 0; i < bytes.size(); i += step)
+    p.feed(bytes.data() + i, std::min(step, bytes.size() - i), [&](ws_event&& e) { out.push_back(std::move(e)); });
+  return out;
+}
+}  // namespace
+
+TEST_CASE("text frames of every length form, fed whole or byte by byte", "[ws]") {
+  for (size_t len : {0, 5, 125, 126, 65535, 65536, 200000}) {
+    std::string text(len, 'x');
+    for (size_t step : {size_t(0), size_t(1), size_t(7)}) {
+      if (step == 1 && len > 70000) continue;
+      ws_parser p(1 << 20);
+      auto evs = parse(p, client_frame(opcode::text, text) + client_frame(opcode::text, "next"), step);
+      REQUIRE(evs.size() == 2);
+      CHECK(evs[0].type == ws_event::kind::text);
+      CHECK(evs[0].payload == text);
+      CHECK(evs[1].payload == "next");
+    }
+  }
+}
+
+TEST_CASE("fragments are joined and control frames may come between them", "[ws]") {
+  ws_parser p(1024);
+  auto evs = parse(p, client_frame(opcode::text, "hel", false) + client_frame(opcode::ping, "p") +
+                          client_frame(opcode::continuation, "lo", false) +
+                          client_frame(opcode::continuation, "!", true));
+  REQUIRE(evs.size() == 2);
+  CHECK(evs[0].type == ws_event::kind::ping);
+  CHECK(evs[0].payload == "p");
+  CHECK(evs[1].type == ws_event::kind::text);
+  CHECK(evs[1].payload == "hello!");
+}
+
+TEST_CASE("close frames carry code and reason; nothing is read after", "[ws]") {
+  ws_parser p(1024);
+  auto evs = parse(p, client_frame(opcode::close, close_payload(1001, "bye")) + client_frame(opcode::text, "late"));
+  REQUIRE(evs.size() == 1);
+  CHECK(evs[0].type == ws_event::kind::close);
+  CHECK(evs[0].code == 1001);
+  CHECK(evs[0].payload == "bye");
+  CHECK(p.done());
+}
+
+TEST_CASE("protocol errors and oversized messages are reported with their close codes", "[ws]") {
+  auto first_error = [](std::string bytes, size_t max = 1024) {
+    ws_parser p(max);
+    auto evs = parse(p, bytes);
+    REQUIRE(!evs.empty());
+    CHECK(evs.back().type == ws_event::kind::error);
+    return evs.back().code;
+  };
+  CHECK(first_error(client_frame(opcode::text, std::string(2000, 'a'))) == 1009);
+  CHECK(first_error(client_frame(opcode::text, "aa", false) + client_frame(opcode::continuation, std::string(1100, 'b'))) ==
+        1009);
+  std::string unmasked = "\x81\x02hi";
+  CHECK(first_error(unmasked) == 1002);
+  CHECK(first_error(client_frame(0x3, "x")) == 1002);                              // reserved opcode
+  CHECK(first_error(client_frame(opcode::ping, std::string(126, 'p'))) == 1002);   // control too long
+  CHECK(first_error(client_frame(opcode::continuation, "x")) == 1002);             // nothing to continue
+  std::string rsv = client_frame(opcode::text, "x");
+  rsv[0] = static_cast<char>(rsv[0] | 0x40);
+  CHECK(first_error(rsv) == 1002);
+}
+
+TEST_CASE("server frame headers use the shortest length form", "[ws]") {
+  std::array<uint8_t, 10> h{};
+  CHECK(frame_header(opcode::text, 125, h) == 2);
+  CHECK(h[0] == 0x81);
+  CHECK(h[1] == 125);
+  CHECK(frame_header(opcode::text, 126, h) == 4);
+  CHECK((h[1] == 126 && h[2] == 0 && h[3] == 126));
+  CHECK(frame_header(opcode::text, 70000, h) == 10);
+  CHECK(h[1] == 127);
+  CHECK(make_frame(opcode::pong, "ab") == std::string("\x8a\x02" "ab", 4));
+}

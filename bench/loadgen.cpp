@@ -3,7 +3,9 @@
 // fanout-open (offered rate), dm (ping-pong pairs), idle (memory), slow (a client that never reads).
 // Every chat message carries its send time, so latency is measured per delivery.
 #include <boost/asio.hpp>
-#include <boost/beast.hpp>
+#include <boost/beast/core/error.hpp>
+
+#include "net/ws_frame.hpp"
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -20,7 +22,6 @@
 #include <vector>
 
 namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
@@ -73,19 +74,20 @@ long rss_kib(int pid) {
   return 0;
 }
 
-/// One chat client. Reads in small chunks so that huge who lists are counted, not stored.
+/// One chat client on a raw socket: the handshake by hand, frames parsed by the server's own
+/// ws_parser (in its server-frames mode), several frames handled per read. Client frames use a
+/// zero mask key, which leaves the payload as is (a load generator's shortcut; browsers use
+/// random keys).
 struct client : std::enable_shared_from_this<client> {
-  client(asio::io_context& ioc, int id) : ws(asio::make_strand(ioc)), id(id), name("u" + std::to_string(id)) {}
+  client(asio::io_context& ioc, int id)
+      : sock(ioc), id(id), name("u" + std::to_string(id)), parser(size_t(1) << 30, false) {}
 
-  websocket::stream<beast::tcp_stream> ws;
+  tcp::socket sock;
   int id;
   std::string name;
-  std::array<char, 8192> chunk{};
-  std::string msg;       // current non-who message
-  bool deciding = true;  // start of a message: who list or not?
-  bool in_who = false;
-  size_t who_count = 0;
-  std::string carry;
+  barertc::net::ws_parser parser;
+  std::string handshake;  // response bytes until the blank line
+  bool upgraded = false;
   size_t who_size = 0;
   bool logged_in = false;
   bool reading = true;
@@ -93,26 +95,25 @@ struct client : std::enable_shared_from_this<client> {
   int close_code = 0;
   uint64_t bytes_in = 0;
   std::deque<std::shared_ptr<const std::string>> outq;
-  bool writing = false;
+  std::vector<asio::const_buffer> bufs;
+  size_t inflight = 0;
   std::function<void(client&, std::string_view)> on_message;
   std::function<void(client&)> on_who;
   std::function<void(client&)> on_login;
 
   void start(const tcp::endpoint& ep, int rcvbuf = 0) {
     auto self = shared_from_this();
-    auto& sock = beast::get_lowest_layer(ws).socket();
-    if (rcvbuf) {
-      sock.open(ep.protocol());
-      sock.set_option(asio::socket_base::receive_buffer_size(rcvbuf));
-    }
-    beast::get_lowest_layer(ws).async_connect(ep, [self, ep](beast::error_code ec) {
+    sock.open(ep.protocol());
+    if (rcvbuf) sock.set_option(asio::socket_base::receive_buffer_size(rcvbuf));
+    sock.async_connect(ep, [self](beast::error_code ec) {
       if (ec) return self->fail("connect", ec);
-      beast::get_lowest_layer(self->ws).socket().set_option(tcp::no_delay(true));
-      self->ws.async_handshake("127.0.0.1", "/ws", [self](beast::error_code ec) {
-        if (ec) return self->fail("handshake", ec);
-        self->read();
-        self->send(R"({"action":"login","username":")" + self->name + "\"}");
-      });
+      self->sock.set_option(tcp::no_delay(true));
+      self->sock.non_blocking(true);
+      self->queue(std::make_shared<const std::string>(
+          "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+      self->send(R"({"action":"login","username":")" + self->name + "\"}");
+      self->read();
     });
   }
 
@@ -123,60 +124,55 @@ struct client : std::enable_shared_from_this<client> {
 
   void read() {
     if (!reading || closed) return;
-    ws.async_read_some(asio::buffer(chunk), [self = shared_from_this()](beast::error_code ec, size_t n) {
-      if (ec) {
-        self->closed = true;
-        self->close_code = self->ws.reason().code;
-        return;
-      }
-      self->bytes_in += n;
-      self->consume(std::string_view(self->chunk.data(), n));
-      self->read();
+    sock.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->fail("wait", ec);
+      self->on_readable();
     });
   }
 
-  void consume(std::string_view data) {
-    static constexpr std::string_view key = "\"username\":";
-    static constexpr std::string_view who_prefix = R"({"action":"who")";
-    if (deciding) {
-      msg.append(data);
-      if (msg.size() >= who_prefix.size() || ws.is_message_done()) {
-        deciding = false;
-        in_who = msg.compare(0, who_prefix.size(), who_prefix) == 0;
-        if (in_who) {
-          who_count = 0;
-          carry.clear();
-          data = msg;
-        }
+  void on_readable() {
+    static std::array<char, 65536> buf;  // one thread: shared by every client
+    for (;;) {
+      beast::error_code ec;
+      size_t n = sock.read_some(asio::buffer(buf), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+      if (ec) {
+        closed = true;
+        return;
       }
-    } else if (!in_who) {
-      msg.append(data);
-    }
-    if (in_who) {
-      // Count keys in this chunk, plus one that straddles the previous chunk's end.
-      if (!carry.empty()) {
-        std::string edge = carry + std::string(data.substr(0, key.size() - 1));
-        if (edge.find(key) != std::string::npos) ++who_count;
+      bytes_in += n;
+      std::string_view data(buf.data(), n);
+      if (!upgraded) {
+        handshake.append(data);
+        auto end = handshake.find("\r\n\r\n");
+        if (end == std::string::npos) continue;
+        upgraded = true;
+        data = std::string_view(handshake).substr(end + 4);
       }
-      for (size_t p = data.find(key); p != std::string_view::npos; p = data.find(key, p + key.size())) ++who_count;
-      auto tail = std::min(data.size(), key.size() - 1);
-      carry.assign(data.substr(data.size() - tail));
-      if (!msg.empty()) msg.clear();
+      parser.feed(data.data(), data.size(), [this](barertc::net::ws_event&& ev) { on_event(std::move(ev)); });
+      if (!handshake.empty() && upgraded) std::string().swap(handshake);
+      if (closed || n < buf.size()) break;
     }
-    if (ws.is_message_done()) {
-      if (in_who) {
-        who_size = who_count;
-        if (on_who) on_who(*this);
-      } else {
-        handle(msg);
-      }
-      msg.clear();
-      deciding = true;
-      in_who = false;
-    }
+    read();
   }
 
-  void handle(std::string_view m) {
+  void on_event(barertc::net::ws_event&& ev) {
+    using kind = barertc::net::ws_event::kind;
+    if (ev.type == kind::close || ev.type == kind::error) {
+      close_code = ev.code;
+      closed = true;
+      return;
+    }
+    if (ev.type != kind::text) return;
+    std::string_view m = ev.payload;
+    if (m.compare(0, 15, R"({"action":"who")") == 0) {
+      static constexpr std::string_view key = "\"username\":";
+      size_t count = 0;
+      for (size_t p = m.find(key); p != std::string_view::npos; p = m.find(key, p + key.size())) ++count;
+      who_size = count;
+      if (on_who) on_who(*this);
+      return;
+    }
     if (!logged_in && m.find(R"("action":"me")") != std::string_view::npos) {
       logged_in = true;
       if (on_login) on_login(*this);
@@ -185,21 +181,30 @@ struct client : std::enable_shared_from_this<client> {
     if (on_message) on_message(*this, m);
   }
 
-  void send(std::string text) { send(std::make_shared<const std::string>(std::move(text))); }
-  void send(std::shared_ptr<const std::string> frame) {
-    asio::post(ws.get_executor(), [self = shared_from_this(), frame] {
-      self->outq.push_back(frame);
-      if (!self->writing) self->write();
-    });
+  void send(const std::string& text) {
+    std::array<uint8_t, 10> h{};
+    auto n = barertc::net::frame_header(barertc::net::opcode::text, text.size(), h);
+    h[1] |= 0x80;  // masked, with the key 0,0,0,0
+    std::string frame(reinterpret_cast<const char*>(h.data()), n);
+    frame.append(4, '\0');
+    frame += text;
+    queue(std::make_shared<const std::string>(std::move(frame)));
   }
+
+  void queue(std::shared_ptr<const std::string> bytes) {
+    outq.push_back(std::move(bytes));
+    if (!inflight) write();
+  }
+
   void write() {
     if (closed || outq.empty()) return;
-    writing = true;
-    ws.text(true);
-    ws.async_write(asio::buffer(*outq.front()), [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->writing = false;
+    bufs.clear();
+    for (auto& f : outq) bufs.emplace_back(f->data(), f->size());
+    inflight = outq.size();
+    asio::async_write(sock, bufs, [self = shared_from_this()](beast::error_code ec, size_t) {
+      for (size_t i = 0; i < self->inflight; ++i) self->outq.pop_front();
+      self->inflight = 0;
       if (ec) return self->fail("write", ec);
-      self->outq.pop_front();
       self->write();
     });
   }
@@ -287,7 +292,7 @@ class runner {
       if (cl.who_size == static_cast<size_t>(target_)) check_joined();
     };
     clients_.push_back(c);
-    c->start(ep_, slow_next_ ? 4096 : 0);
+    c->start(ep_);
   }
 
   void check_joined() {
@@ -365,7 +370,6 @@ class runner {
 
   void add_slow_client() {
     // A client with a tiny receive buffer that stops reading once logged in.
-    slow_next_ = true;
     auto c = std::make_shared<client>(ioc_, 1000000);
     c->on_login = [](client& cl) { cl.reading = false; };
     slow_ = c;
@@ -447,7 +451,10 @@ class runner {
       // Give in-flight messages (and the slow client's close) a moment, then report.
       auto grace = std::make_shared<asio::steady_timer>(ioc_, std::chrono::milliseconds(300));
       grace->async_wait([this, grace, done](beast::error_code) {
-        if (slow_) slow_->reading = true, slow_->read();
+        if (slow_) {
+          slow_->reading = true;
+          slow_->read();
+        }
         auto more = std::make_shared<asio::steady_timer>(ioc_, std::chrono::milliseconds(slow_ ? 1500 : 0));
         more->async_wait([this, more, done](beast::error_code) {
           done();
@@ -483,7 +490,6 @@ class runner {
   tcp::endpoint ep_;
   std::vector<std::shared_ptr<client>> clients_;
   std::shared_ptr<client> slow_;
-  bool slow_next_ = false;
   int next_id_ = 0, target_ = 0, logged_in_ = 0;
   bool joined_ = false, timed_out_ = false, running_ = false, measuring_ = false, open_loop_ = false;
   steady::time_point join_start_, measure_start_, measure_end_, open_start_;

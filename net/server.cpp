@@ -97,8 +97,10 @@ class ws_session final : public protocol::connection, public std::enable_shared_
         kill_timer_(sock_.get_executor()),
         idle_timer_(sock_.get_executor()) {}
 
-  /// Answers the upgrade request (101) and starts reading frames.
-  void run(const http::request<http::string_body>& req) {
+  /// Answers the upgrade request (101) and starts reading frames. `early` holds bytes the client
+  /// sent right behind its request, already read by the HTTP parser.
+  void run(const http::request<http::string_body>& req, std::string early) {
+    early_ = std::move(early);
     auto key = req["Sec-WebSocket-Key"];
     if (req.method() != http::verb::get || req["Sec-WebSocket-Version"] != "13" || key.size() != 24) {
       auto res = std::make_shared<http::response<http::string_body>>(http::status::bad_request, req.version());
@@ -182,6 +184,12 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     protocol::metrics().connections_open.fetch_add(1, std::memory_order_relaxed);
     handler_ = srv_->hk.connect(shared_from_this(), ip_);
     arm_idle();
+    if (!early_.empty()) {
+      std::string early;
+      early.swap(early_);
+      parser_.feed(early.data(), early.size(), [this](ws_event&& ev) { on_event(std::move(ev)); });
+      if (torn_down_) return;
+    }
     wait_read();
   }
 
@@ -398,6 +406,7 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   tcp::socket sock_;
   std::shared_ptr<server::impl> srv_;
   std::string ip_;
+  std::string early_;
   ws_parser parser_;
   uint64_t id_ = 0;
   protocol::handler_ptr handler_;
@@ -486,7 +495,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
     if (websocket::is_upgrade(req)) {
       if (path != "/ws") return send(make_response(req, http::status::not_found, "text/plain", "Not found\n"));
       stream_.expires_never();
-      std::make_shared<ws_session>(stream_.release_socket(), srv_, ip)->run(req);
+      std::string early = beast::buffers_to_string(buffer_.data());
+      std::make_shared<ws_session>(stream_.release_socket(), srv_, ip)->run(req, std::move(early));
       return;
     }
     route(std::move(req), std::string(path), ip);

@@ -1,5 +1,7 @@
 #include "net/ws_frame.hpp"
 
+#include <cstring>
+
 namespace barertc::net {
 
 bool ws_parser::fail(ws_event& ev, uint16_t code, const char* why) {
@@ -32,21 +34,27 @@ bool ws_parser::next(ws_event& ev) {
     if (len >> 63) return fail(ev, 1002, "invalid frame length");
   }
   if (rsv) return fail(ev, 1002, "reserved bits set (no extension was negotiated)");
-  if (!masked) return fail(ev, 1002, "client frames must be masked");
+  if (masked != from_client_)
+    return fail(ev, 1002, from_client_ ? "client frames must be masked" : "server frames must not be masked");
   bool control = op & 0x8;
   if (control && (!fin || len > 125)) return fail(ev, 1002, "invalid control frame");
   if (!control && op != opcode::continuation && op != opcode::text && op != opcode::binary)
     return fail(ev, 1002, "unknown opcode");
   if (!control && message_.size() + len > max_) return fail(ev, 1009, "message too big");
-  header += 4;  // mask key
+  if (masked) header += 4;  // mask key
   if (avail < header + len) return false;
-  const uint8_t* mask = p + header - 4;
+  static constexpr uint8_t no_mask[4] = {0, 0, 0, 0};
+  const uint8_t* mask = masked ? p + header - 4 : no_mask;
   const char* payload = in_.data() + pos_ + header;
   pos_ += header + len;
 
   auto unmask_into = [&](std::string& out) {
     size_t base = out.size();
     out.resize(base + len);
+    if (!masked) {
+      std::memcpy(out.data() + base, payload, len);
+      return;
+    }
     for (uint64_t i = 0; i < len; ++i) out[base + i] = static_cast<char>(payload[i] ^ mask[i & 3]);
   };
 

@@ -25,10 +25,13 @@ struct ws_event {
   uint16_t code = 0;     ///< close: the client's code; error: the code to close with (1002, 1009)
 };
 
-/// Parses masked client frames incrementally. After a close or an error it ignores further input.
+/// Parses frames incrementally: masked client frames (the server's side), or with
+/// `from_client = false` unmasked server frames (the load generator's side). After a close or an
+/// error it ignores further input.
 class ws_parser {
  public:
-  explicit ws_parser(size_t max_message_bytes) : max_(max_message_bytes) {}
+  explicit ws_parser(size_t max_message_bytes, bool from_client = true)
+      : max_(max_message_bytes), from_client_(from_client) {}
 
   /// Consumes bytes; calls on_event(ws_event&&) for each complete message or control frame.
   template <class F>
@@ -57,6 +60,7 @@ class ws_parser {
   bool fail(ws_event& ev, uint16_t code, const char* why);
 
   size_t max_;
+  bool from_client_;
   std::string in_;
   size_t pos_ = 0;
   std::string message_;       // fragments of the current data message

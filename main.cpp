@@ -1,5 +1,6 @@
 // BareRTC server: reads settings, starts the chat actors and the network, and waits for a signal.
 #include <spdlog/spdlog.h>
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -72,6 +73,16 @@ flags parse_flags(int argc, char** argv) {
   return f;
 }
 
+/// Big who lists (a few hundred KB each) should go back to the system once sent, and a handful of
+/// malloc arenas is enough: without this glibc keeps the memory of a join storm's lists.
+void tune_malloc() {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+  mallopt(M_ARENA_MAX, 2);
+#endif
+}
+
 /// Each browser holds a socket: lift the soft open-file limit to the hard one.
 void raise_fd_limit() {
   rlimit lim{};
@@ -89,6 +100,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(f.debug ? spdlog::level::debug : spdlog::level::info);
 
   raise_fd_limit();
+  tune_malloc();
   bool created = false;
   auto loaded = f.check_config ? [&]() -> std::variant<settings::settings, settings::errors> {
     std::ifstream probe(f.config);

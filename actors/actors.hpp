@@ -18,6 +18,6 @@ caf::actor spawn_dm_thread(caf::actor_system& sys, std::string a, protocol::conn
 
 /// One connected client: parses its frames and applies the chat rules to them.
 caf::actor spawn_user(caf::actor_system& sys, context_ptr ctx, protocol::connection_ptr conn,
-                      caf::actor directory, std::map<std::string, caf::actor> channels);
+                      caf::actor directory, std::shared_ptr<const std::map<std::string, caf::actor>> channels);
 
 }  // namespace barertc::actors

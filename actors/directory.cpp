@@ -71,7 +71,7 @@ void send_who_now(self_ptr self) {
 
 /// Roster changed. The who list goes out once the roster has been quiet for a moment, or at the
 /// latest when the oldest unsent change is max_wait old. A list to everyone costs O(N^2) bytes, so
-/// both grow with the room: quiet = N^2/16000 ms (at most 1 s), max_wait = N^2/400 ms (at most 5 s),
+/// both grow with the room: quiet = N^2/16000 ms (at most 1 s), max_wait = N^2/800 ms (at most 30 s),
 /// neither below WhoListDelayMs. At 1000 users a change shows after 62 ms, at 2000 after 250 ms; a
 /// join storm costs a handful of lists instead of one per join.
 void who_changed(self_ptr self, const context& ctx) {
@@ -91,7 +91,7 @@ void who_timer(self_ptr self, const context& ctx) {
   int64_t base = ctx.cfg.server.who_list_delay_ms;
   auto n = static_cast<int64_t>(st.users.size());
   auto quiet = std::chrono::milliseconds(std::clamp<int64_t>(n * n / 16000, base, 1000));
-  auto max_wait = std::chrono::milliseconds(std::clamp<int64_t>(n * n / 400, base, 5000));
+  auto max_wait = std::chrono::milliseconds(std::clamp<int64_t>(n * n / 800, base, 30000));
   auto now = clock::now();
   auto due = std::min(st.last_change + quiet, st.first_change + max_wait);
   if (now >= due) {

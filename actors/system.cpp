@@ -53,7 +53,7 @@ struct chat::impl {
   caf::actor_system_config cfg;
   caf::actor_system system;
   std::shared_ptr<config_cell> cell = std::make_shared<config_cell>();
-  std::map<std::string, caf::actor> channels;
+  std::shared_ptr<std::map<std::string, caf::actor>> channels = std::make_shared<std::map<std::string, caf::actor>>();
   caf::actor directory;
 
   impl(const settings::settings& s, const std::string& path) : system(configure(cfg, s)) {
@@ -66,7 +66,7 @@ struct chat::impl {
     std::vector<caf::actor> ordered;
     for (auto& ch : s.public_channels) {
       auto a = spawn_channel(system, cell->current.load(), ch);
-      channels.emplace(ch.id, a);
+      channels->emplace(ch.id, a);
       ordered.push_back(a);
     }
     directory = spawn_directory(system, cell, ordered);
@@ -116,9 +116,8 @@ void chat::reload(std::function<void(std::string)> done) {
 void chat::shutdown() {
   if (!impl_ || !impl_->directory) return;
   caf::anon_send_exit(impl_->directory, caf::exit_reason::user_shutdown);
-  for (auto& [id, ch] : impl_->channels) caf::anon_send_exit(ch, caf::exit_reason::user_shutdown);
+  for (auto& [id, ch] : *impl_->channels) caf::anon_send_exit(ch, caf::exit_reason::user_shutdown);
   impl_->directory = nullptr;
-  impl_->channels.clear();
 }
 
 }  // namespace barertc::actors

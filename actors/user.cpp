@@ -35,7 +35,7 @@ struct user_env {
   context_ptr ctx;
   protocol::connection_ptr conn;
   caf::actor directory;
-  std::map<std::string, caf::actor> channels;
+  std::shared_ptr<const std::map<std::string, caf::actor>> channels;  ///< shared by all users
 };
 
 void notice(const user_env& env, std::string html, std::string channel = {}) {
@@ -181,8 +181,8 @@ void post_message(self_ptr self, const user_env& env, const protocol::message& m
     self->send(env.directory, dm_atom::value, to, std::move(out));
     return;
   }
-  auto ch = env.channels.find(msg.channel);
-  if (ch == env.channels.end())
+  auto ch = env.channels->find(msg.channel);
+  if (ch == env.channels->end())
     return notice(env, "Could not send your message: there is no channel called \"" +
                            protocol::escape_html(msg.channel) + "\".");
   out.channel = msg.channel;
@@ -261,7 +261,7 @@ caf::behavior user_behavior(self_ptr self, user_env env) {
 }  // namespace
 
 caf::actor spawn_user(caf::actor_system& sys, context_ptr ctx, protocol::connection_ptr conn,
-                      caf::actor directory, std::map<std::string, caf::actor> channels) {
+                      caf::actor directory, std::shared_ptr<const std::map<std::string, caf::actor>> channels) {
   return sys.spawn(user_behavior, user_env{std::move(ctx), std::move(conn), std::move(directory),
                                            std::move(channels)});
 }

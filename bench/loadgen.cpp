@@ -223,9 +223,13 @@ bool parse_bench(std::string_view m, int64_t& sent_ns, int& sender) {
   return true;
 }
 
+/// Extra characters appended to each bench message (the slow scenario uses bigger messages so a
+/// reader that stops fills its queue sooner).
+size_t g_pad = 0;
+
 std::string bench_message(const std::string& channel, int sender, uint64_t seq) {
   return R"({"action":"message","channel":")" + channel + R"(","message":"L )" + std::to_string(now_ns()) + " " +
-         std::to_string(sender) + " " + std::to_string(seq) + "\"}";
+         std::to_string(sender) + " " + std::to_string(seq) + (g_pad ? " " + std::string(g_pad, 'x') : "") + "\"}";
 }
 
 struct latencies {
@@ -520,12 +524,14 @@ int main(int argc, char** argv) {
     else if (k == "--concurrency") o.concurrency = std::stoi(v);
     else if (k == "--server-pid") o.server_pid = std::stoi(v);
     else if (k == "--timeout") o.timeout = std::stod(v);
+    else if (k == "--pad") g_pad = std::stoul(v);
     else {
       std::fprintf(stderr, "loadgen: unknown option %s\n", k.c_str());
       return 2;
     }
   }
   auto addr = asio::ip::make_address(o.host);
+  if (o.scenario == "slow" && g_pad == 0) g_pad = 3900;
   if (!addr.is_loopback()) {
     std::fprintf(stderr, "loadgen: only loopback addresses are allowed (got %s)\n", o.host.c_str());
     return 2;

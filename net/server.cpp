@@ -272,7 +272,7 @@ class ws_session final : public protocol::connection, public std::enable_shared_
         queued_bytes_ + bytes->size() > static_cast<size_t>(o.send_queue_bytes)) {
       spdlog::info("closing {}: connection too slow ({} frames, {} bytes queued)", ip_, queue_.size(), queued_bytes_);
       m.slow_clients_dropped.fetch_add(1, std::memory_order_relaxed);
-      return close_now(protocol::close_code::policy_violation, "connection too slow");
+      return close_now(protocol::close_code::policy_violation, "connection too slow", true);
     }
     queued_bytes_ += bytes->size();
     if (state) pending_state_ = bytes;
@@ -319,15 +319,22 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     inflight_ = 0;
     if (ec) return teardown();
     if (queue_.empty() && hang_up_after_write_) return teardown();
+    if (queue_.empty() && bufs_.capacity() > 8) {
+      // An idle connection keeps no write scratch space (thousands of idle users add up).
+      std::vector<asio::const_buffer>().swap(bufs_);
+      std::vector<std::array<uint8_t, 10>>().swap(headers_);
+    }
     write_batch();
   }
 
-  /// Closes with a close frame; the client's answer (or the send timeout) ends the connection.
-  void close_now(uint16_t code, std::string reason) {
+  /// Closes with a close frame after the frames already queued (a slow client's queue is dropped
+  /// instead); the client's answer, or the send timeout, ends the connection.
+  void close_now(uint16_t code, std::string reason, bool drop_queue = false) {
     if (closing_ || torn_down_) return;
     closing_ = true;
     forget_chat();
-    drop_queued();
+    if (drop_queue) drop_queued();
+    pending_state_ = nullptr;
     push_control(opcode::close, close_payload(code, reason));
     close_sent_ = true;
     arm_kill_timer();

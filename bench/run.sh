@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs the benchmark matrix against a fresh server on loopback and prints one JSON line per
+# scenario plus a human summary. Usage: bench/run.sh [quick|full] [extra server flags...]
+#   quick: a smoke run for CI (few users, short; never fails on speed)
+#   full:  the matrix of docs/performance.md
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-full}
+shift || true
+build=${BUILD_DIR:-build}
+[[ -x $build/barertc && -x $build/loadgen ]] || scripts/build.sh --target barertc loadgen
+work=$(mktemp -d)
+trap 'kill $server_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+cat > "$work/settings.toml" <<'TOML'
+[Server]
+Address = "127.0.0.1:0"
+RateLimit = 0          # the generator's senders post far faster than a person
+[[PublicChannels]]
+ID = "lobby"
+Name = "Lobby"
+TOML
+
+# The slow-reader probe uses a 1 MiB send-queue bound so a client that stops reading is dropped
+# within seconds (the default 8 MiB plus kernel buffers takes longer to fill).
+sed 's/^RateLimit = 0 .*/RateLimit = 0\nSendQueueBytes = 1048576/' "$work/settings.toml" > "$work/slow.toml"
+
+server_pid=
+config=settings.toml
+start_server() {
+  kill $server_pid 2>/dev/null && wait $server_pid 2>/dev/null || true
+  "$build/barertc" --config "$work/$config" "$@" > "$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    port=$(grep -oP '\(port \K[0-9]+' "$work/server.log" || true)
+    [[ -n $port ]] && return 0
+    sleep 0.05
+  done
+  echo "server did not start"; cat "$work/server.log"; exit 1
+}
+gen() { "$build/loadgen" --port "$port" --server-pid "$server_pid" "$@"; }
+
+echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
+echo "# server flags: ${*:-(defaults)}"
+if [[ $mode == quick ]]; then
+  start_server "$@"
+  gen --scenario join --users 100 --timeout 60
+  start_server "$@"; gen --scenario fanout --users 100 --duration 2 --timeout 60
+  start_server "$@"; gen --scenario fanout-open --users 100 --rate 200 --duration 2 --timeout 60
+  start_server "$@"; gen --scenario dm --users 100 --pairs 20 --duration 2 --timeout 60
+  start_server "$@"; gen --scenario idle --users 200 --timeout 60
+  config=slow.toml; start_server "$@"; gen --scenario slow --users 50 --duration 4 --timeout 60
+  exit 0
+fi
+for n in 500 1000 2000; do
+  start_server "$@"; gen --scenario join --users $n --timeout 600
+done
+start_server "$@"; gen --scenario fanout --users 1000 --duration 10 --timeout 300
+start_server "$@"; gen --scenario fanout-open --users 1000 --rate 40 --duration 10 --timeout 300
+start_server "$@"; gen --scenario dm --users 1000 --pairs 50 --duration 10 --timeout 300
+config=slow.toml; start_server "$@"; gen --scenario slow --users 1000 --duration 10 --timeout 300
+config=settings.toml
+start_server "$@"; gen --scenario idle --users 1000 --timeout 600
+start_server "$@"; gen --scenario idle --users 5000 --timeout 1200
+# Thread counts: the same fan-out with a few --workers / --io-threads combinations.
+for threads in "1 1" "2 1" "1 2" "2 2"; do
+  set -- $threads
+  echo "# threads: --workers $1 --io-threads $2"
+  start_server --workers "$1" --io-threads "$2"; gen --scenario fanout --users 1000 --duration 5 --timeout 300
+done

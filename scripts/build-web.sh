@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Builds the chat page (web/) into web/dist with npm packages pinned by web/package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")/../web"
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund
+fi
+npx vite build --logLevel warn

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { cameraState, handleMessage, newState, openChannel, unreadSummary, Video } from "../src/chat.js";
+
+const config = { PublicChannels: [{ ID: "lobby", Name: "Lobby" }, { ID: "offtopic", Name: "Off Topic" }], JWT: {} };
+
+describe("video flags", () => {
+  it("decodes the camera button state", () => {
+    expect(cameraState(0)).toBe("off");
+    expect(cameraState(Video.NSFW)).toBe("off");
+    expect(cameraState(Video.Active)).toBe("live");
+    expect(cameraState(Video.Active | Video.NSFW | Video.Muted)).toBe("explicit");
+  });
+});
+
+describe("messages and unread counts", () => {
+  it("files public messages under their channel and counts unread elsewhere", () => {
+    const s = newState(config, "me");
+    handleMessage(s, { action: "message", channel: "lobby", username: "bob", message: "<p>hi</p>", msgID: 1 });
+    handleMessage(s, { action: "message", channel: "offtopic", username: "bob", message: "<p>x</p>", msgID: 2 });
+    expect(s.history.lobby).toHaveLength(1);
+    expect(s.unread.lobby || 0).toBe(0); // lobby is in view
+    expect(s.unread.offtopic).toBe(1);
+    openChannel(s, "offtopic");
+    expect(s.unread.offtopic).toBe(0);
+  });
+
+  it("starts DM threads, most recent first, and does not count my own messages", () => {
+    const s = newState(config, "me");
+    expect(handleMessage(s, { action: "message", channel: "@bob", username: "bob", message: "a" })).toEqual({ sound: "DM" });
+    handleMessage(s, { action: "message", channel: "@carol", username: "carol", message: "b" });
+    handleMessage(s, { action: "message", channel: "@bob", username: "me", message: "c" });
+    expect(s.dms).toEqual(["@bob", "@carol"]);
+    expect(s.unread["@bob"]).toBe(1);
+    expect(unreadSummary(s)).toEqual({ total: 2, dm: true });
+  });
+
+  it("puts ChatServer notices in their channel, or the one in view", () => {
+    const s = newState(config, "me");
+    handleMessage(s, { action: "error", channel: "offtopic", username: "ChatServer", message: "welcome" });
+    handleMessage(s, { action: "error", username: "ChatServer", message: "oops" });
+    expect(s.history.offtopic[0]).toMatchObject({ kind: "server", html: "welcome" });
+    expect(s.history.lobby[0]).toMatchObject({ kind: "server", html: "oops" });
+    expect(s.unread.offtopic || 0).toBe(0); // notices do not count as unread
+  });
+
+  it("removes taken-back messages everywhere", () => {
+    const s = newState(config, "me");
+    handleMessage(s, { action: "message", channel: "lobby", username: "bob", message: "x", msgID: 7 });
+    handleMessage(s, { action: "takeback", msgID: 7 });
+    expect(s.history.lobby).toHaveLength(0);
+  });
+});
+
+describe("who list, presence and session", () => {
+  it("keeps the latest who list and writes presence lines to the first channel", () => {
+    const s = newState(config, "me");
+    handleMessage(s, { action: "who", whoList: [{ username: "bob", video: 1 }] });
+    expect(s.who.map((w) => w.username)).toEqual(["bob"]);
+    const effect = handleMessage(s, { action: "presence", username: "bob", message: "has been kicked from the room!" });
+    expect(effect).toMatchObject({ always: true });
+    expect(s.history.lobby.at(-1)).toMatchObject({ kind: "presence", username: "bob" });
+  });
+
+  it("keeps the newest token from pings and stops after disconnect", () => {
+    const s = newState({ ...config, JWT: { Token: "old" } }, "me");
+    handleMessage(s, { action: "ping", jwt: "new", jwtRules: { IsNoVideoRule: true } });
+    expect(s.jwt).toBe("new");
+    expect(s.rules.IsNoVideoRule).toBe(true);
+    handleMessage(s, { action: "who", whoList: [{ username: "x" }] });
+    expect(handleMessage(s, { action: "disconnect" })).toEqual({ disconnect: true });
+    expect(s.disconnected).toBe(true);
+    expect(s.who).toEqual([]);
+  });
+
+  it("tracks who watches my camera and hands signalling to WebRTC", () => {
+    const s = newState(config, "me");
+    handleMessage(s, { action: "watch", username: "bob" });
+    expect([...s.watchers]).toEqual(["bob"]);
+    handleMessage(s, { action: "unwatch", username: "bob" });
+    expect(s.watchers.size).toBe(0);
+    expect(handleMessage(s, { action: "ring", username: "bob", openSecret: "x" })).toHaveProperty("webrtc");
+    expect(handleMessage(s, { action: "me", username: "me 2" })).toHaveProperty("me");
+    expect(s.me).toBe("me 2");
+  });
+});

@@ -1,0 +1,125 @@
+// Browser end-to-end test: the real server, the built page, Debian's Chromium driven by
+// playwright-core, fake camera and microphone. Screenshots go to test-output/ (ignored by git).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const binary = process.env.BARERTC_BIN || path.join(root, "build/barertc");
+const shots = path.join(root, "test-output/browser");
+mkdirSync(shots, { recursive: true });
+
+let server, port, browser;
+
+before(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "barertc-browser-"));
+  writeFileSync(path.join(dir, "settings.toml"), `
+Title = "Browser Test Chat"
+Branding = "<strong>BareRTC</strong>"
+PermitNSFW = true
+[Server]
+Address = "127.0.0.1:0"
+[TURN]
+URLs = []
+[[PublicChannels]]
+ID = "lobby"
+Name = "Lobby"
+Icon = "fa fa-gavel"
+WelcomeMessages = ["Welcome to the **lobby**!"]
+[[PublicChannels]]
+ID = "offtopic"
+Name = "Off Topic"
+Icon = "fa fa-comments"
+`);
+  server = spawn(binary, ["--config", path.join(dir, "settings.toml"), "--web-root", path.join(root, "web/dist")],
+    { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  port = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("server did not start: " + out)), 15000);
+    server.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/\(port (\d+)\)/);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGTERM");
+});
+
+async function user(name, viewport = { width: 1280, height: 800 }) {
+  const ctx = await browser.newContext({ viewport, permissions: ["camera", "microphone"] });
+  const page = await ctx.newPage();
+  page.on("pageerror", (e) => console.error(`[${name}] page error:`, e.message));
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.fill("#username", name);
+  await page.click("text=Enter chat");
+  await page.waitForSelector(`[data-test=status]:text("online")`);
+  return page;
+}
+
+test("two users chat, DM, and watch a live webcam; a phone user uses the drawers", async () => {
+  const alice = await user("alice");
+  const bob = await user("bob");
+  await alice.waitForSelector('.who-row[data-user="bob"]');
+  await alice.screenshot({ path: path.join(shots, "1-signed-in.png") });
+
+  // Lobby chat, rendered from the server's HTML.
+  await alice.fill('input[aria-label="Message"]', "hello **everyone**");
+  await alice.press('input[aria-label="Message"]', "Enter");
+  await bob.waitForSelector('.history .content strong:text("everyone")');
+
+  // A DM from the who list.
+  await bob.click('.who-row[data-user="alice"] button[title="Direct message"]');
+  await bob.fill('input[aria-label="Message"]', "psst alice");
+  await bob.press('input[aria-label="Message"]', "Enter");
+  await alice.waitForSelector('.channel-link[data-channel="@bob"] .tag:text("1")');
+  await alice.click('.channel-link[data-channel="@bob"]');
+  await alice.waitForSelector('.history .content:has-text("psst alice")');
+  await alice.screenshot({ path: path.join(shots, "2-dm.png") });
+
+  // Bob shares his (fake) webcam; alice's who list shows it live, she opens it.
+  await bob.click("text=Share webcam");
+  await alice.waitForSelector('.who-row[data-user="bob"] .video-btn.live');
+  await alice.click('.who-row[data-user="bob"] .video-btn');
+  const feed = '.feed[data-feed="bob"] video';
+  await alice.waitForSelector(feed);
+  await alice.waitForFunction((sel) => document.querySelector(sel)?.videoWidth > 0, feed, { timeout: 20000 });
+  const t1 = await alice.$eval(feed, (v) => v.currentTime);
+  await alice.waitForTimeout(1000);
+  const t2 = await alice.$eval(feed, (v) => v.currentTime);
+  assert.ok(t2 > t1, `remote video should play (currentTime ${t1} -> ${t2})`);
+  await bob.waitForSelector('[data-test=watchers]:has-text("1")');
+  await alice.screenshot({ path: path.join(shots, "3-watching.png") });
+  await bob.screenshot({ path: path.join(shots, "4-broadcasting.png") });
+
+  // Bob stops: alice's feed closes.
+  await bob.click("text=Stop");
+  await alice.waitForSelector(feed, { state: "detached", timeout: 10000 });
+
+  // A phone-sized user reaches channels and the who list through drawers.
+  const carol = await user("carol", { width: 390, height: 844 });
+  assert.equal(await carol.isVisible(".chat-left.open"), false);
+  await carol.click('button[aria-label="Channels"]');
+  await carol.waitForSelector(".chat-left.open");
+  await carol.screenshot({ path: path.join(shots, "5-phone-channels.png") });
+  await carol.click('.channel-link[data-channel="offtopic"]');
+  await carol.waitForSelector(".chat-left:not(.open)");
+  await carol.click('button[aria-label="Who is online"]');
+  await carol.waitForSelector('.chat-right.open .who-row[data-user="alice"]');
+  await carol.screenshot({ path: path.join(shots, "6-phone-who.png") });
+});

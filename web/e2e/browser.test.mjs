@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,8 @@ mkdirSync(shots, { recursive: true });
 let server, port, browser;
 
 before(async () => {
+  if (!existsSync(path.join(root, "web/dist/index.html"))) throw new Error("web/dist is not built: run scripts/build-web.sh");
+  if (!existsSync(binary)) throw new Error(`no server binary at ${binary}: run scripts/build.sh`);
   const dir = mkdtempSync(path.join(tmpdir(), "barertc-browser-"));
   writeFileSync(path.join(dir, "settings.toml"), `
 Title = "Browser Test Chat"
@@ -62,7 +64,7 @@ after(async () => {
 });
 
 async function user(name, viewport = { width: 1280, height: 800 }) {
-  const ctx = await browser.newContext({ viewport, permissions: ["camera", "microphone"] });
+  const ctx = await browser.newContext({ viewport, reducedMotion: "reduce", permissions: ["camera", "microphone"] });
   const page = await ctx.newPage();
   page.on("pageerror", (e) => console.error(`[${name}] page error:`, e.message));
   await page.goto(`http://127.0.0.1:${port}/`);
@@ -104,8 +106,28 @@ test("two users chat, DM, and watch a live webcam; a phone user uses the drawers
   const t2 = await alice.$eval(feed, (v) => v.currentTime);
   assert.ok(t2 > t1, `remote video should play (currentTime ${t1} -> ${t2})`);
   await bob.waitForSelector('[data-test=watchers]:has-text("1")');
+  // Each feed has its own size.
+  const before = await alice.$eval('.feed[data-feed="bob"]', (el) => el.getBoundingClientRect().width);
+  await alice.click('.feed[data-feed="bob"] button[title="Size"]');
+  const after = await alice.$eval('.feed[data-feed="bob"]', (el) => el.getBoundingClientRect().width);
+  assert.ok(after > before, `the feed grows (${before} -> ${after})`);
   await alice.screenshot({ path: path.join(shots, "3-watching.png") });
+  // Bob sees who is watching him.
+  await bob.click("[data-test=watchers]");
+  await bob.waitForSelector('[data-test=watcher-list] [data-user="alice"]');
   await bob.screenshot({ path: path.join(shots, "4-broadcasting.png") });
+  await bob.click("[data-test=watchers]");
+
+  // Bob picks another camera from the list the browser offers: alice keeps receiving video.
+  await bob.click('button[aria-label="Settings"]');
+  await bob.waitForFunction(() => document.querySelectorAll("#camera-select option").length > 1);
+  const cameras = await bob.$$eval("#camera-select option", (os) => os.map((o) => o.value).filter(Boolean));
+  await bob.selectOption("#camera-select", cameras[cameras.length - 1]);
+  assert.equal(JSON.parse(await bob.evaluate(() => localStorage.getItem("barertc-devices"))).camera, cameras[cameras.length - 1]);
+  await bob.click(".modal.is-active .modal-close");
+  const t3 = await alice.$eval(feed, (v) => v.currentTime);
+  await alice.waitForTimeout(1000);
+  assert.ok((await alice.$eval(feed, (v) => v.currentTime)) > t3, "video keeps playing after the camera switch");
 
   // Bob stops: alice's feed closes.
   await bob.click("text=Stop");
@@ -122,4 +144,7 @@ test("two users chat, DM, and watch a live webcam; a phone user uses the drawers
   await carol.click('button[aria-label="Who is online"]');
   await carol.waitForSelector('.chat-right.open .who-row[data-user="alice"]');
   await carol.screenshot({ path: path.join(shots, "6-phone-who.png") });
+  // Tapping beside the drawer closes it.
+  await carol.mouse.click(20, 400);
+  await carol.waitForSelector(".chat-right:not(.open)");
 });

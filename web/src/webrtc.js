@@ -13,7 +13,7 @@ export class Webcams {
     this.iceServers = iceServers;
     this.changed = changed;
     this.local = null;             // my MediaStream while broadcasting
-    this.feeds = new Map();        // username -> { stream, pc, muted }
+    this.feeds = new Map();        // username -> { stream, pc, muted, size }
     this.answerers = new Map();    // username -> RTCPeerConnection (they watch me)
   }
 
@@ -23,6 +23,31 @@ export class Webcams {
     this.local = await navigator.mediaDevices.getUserMedia({ video, audio });
     this.changed();
     return this.local;
+  }
+
+  /** Cameras and microphones the browser offers (labels appear once permission was given). */
+  static async devices() {
+    const all = await navigator.mediaDevices.enumerateDevices();
+    const pick = (kind) => all.filter((d) => d.kind === kind)
+      .map((d, i) => ({ id: d.deviceId, label: d.label || `${kind === "videoinput" ? "Camera" : "Microphone"} ${i + 1}` }));
+    return { cameras: pick("videoinput"), microphones: pick("audioinput") };
+  }
+
+  /** Switches to other devices while broadcasting; people watching get the new tracks without a new call. */
+  async switchDevices(videoDeviceId, audioDeviceId) {
+    if (!this.local) return;
+    const old = this.local;
+    const muted = old.getAudioTracks().some((t) => !t.enabled);
+    await this.startCamera(videoDeviceId, audioDeviceId);
+    this.setMicMuted(muted);
+    for (const pc of this.answerers.values()) {
+      for (const sender of pc.getSenders()) {
+        const track = this.local.getTracks().find((t) => t.kind === sender.track?.kind);
+        if (track) await sender.replaceTrack(track);
+      }
+    }
+    for (const t of old.getTracks()) t.stop();
+    this.changed();
   }
 
   stopCamera() {
@@ -71,7 +96,7 @@ export class Webcams {
     const username = msg.username;
     const pc = this.newPeer(username, username);
     const stream = new MediaStream();
-    const feed = { stream, pc, muted: true, watching: false };
+    const feed = { stream, pc, muted: true, watching: false, size: 1 };
     this.feeds.set(username, feed);
     pc.addTransceiver("video", { direction: "recvonly" });
     pc.addTransceiver("audio", { direction: "recvonly" });

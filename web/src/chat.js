@@ -126,6 +126,7 @@ export function handleMessage(state, msg, now = new Date()) {
       state.who = [];
       return { disconnect: true };
     case "watch":
+      if (!state.watchers.has(msg.username)) clientNotice(state, `${msg.username} is now watching your camera.`, now);
       state.watchers.add(msg.username);
       return { sound: "Watch" };
     case "unwatch":
@@ -143,4 +144,30 @@ export function handleMessage(state, msg, now = new Date()) {
 /** A ChatClient notice written by the page itself (connection status, hints). */
 export function clientNotice(state, text, now = new Date()) {
   push(state, state.active, { kind: "client", username: "ChatClient", text, at: now }, false);
+}
+
+/** Reconnect attempts after an unexpected close before the page gives up (web-client.md F.8). */
+export const MaxReconnects = 8;
+export const ReconnectDelayMs = 5000;
+
+/**
+ * The socket closed with `code` after `failures` failed attempts in a row: clears the who list and
+ * says whether to try again. No retry after the server's `disconnect`, a normal close (1000) or the
+ * server going away (1001), or after too many failures.
+ */
+export function connectionLost(state, code, failures, now = new Date()) {
+  state.who = [];
+  state.watchers.clear();
+  if (state.disconnected) return { retry: false };
+  if (code === 1000 || code === 1001) {
+    clientNotice(state, "You have been disconnected from the chat server. Reload the page to come back.", now);
+    return { retry: false };
+  }
+  if (failures >= MaxReconnects) {
+    clientNotice(state, "Could not reconnect to the chat server. Please try again later.", now);
+    return { retry: false };
+  }
+  clientNotice(state, `Disconnected from the chat server; reconnecting in ${ReconnectDelayMs / 1000} s ` +
+    `(attempt ${failures + 1} of ${MaxReconnects})…`, now);
+  return { retry: true, delay: ReconnectDelayMs };
 }

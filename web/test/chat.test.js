@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cameraState, handleMessage, newState, openChannel, unreadSummary, Video } from "../src/chat.js";
+import { cameraState, connectionLost, handleMessage, MaxReconnects, newState, openChannel, unreadSummary, Video } from "../src/chat.js";
 
 const config = { PublicChannels: [{ ID: "lobby", Name: "Lobby" }, { ID: "offtopic", Name: "Off Topic" }], JWT: {} };
 
@@ -75,11 +75,37 @@ describe("who list, presence and session", () => {
   it("tracks who watches my camera and hands signalling to WebRTC", () => {
     const s = newState(config, "me");
     handleMessage(s, { action: "watch", username: "bob" });
+    handleMessage(s, { action: "watch", username: "bob" });
     expect([...s.watchers]).toEqual(["bob"]);
+    expect(s.history.lobby.filter((m) => m.kind === "client").map((m) => m.text))
+      .toEqual(["bob is now watching your camera."]);
     handleMessage(s, { action: "unwatch", username: "bob" });
     expect(s.watchers.size).toBe(0);
     expect(handleMessage(s, { action: "ring", username: "bob", openSecret: "x" })).toHaveProperty("webrtc");
     expect(handleMessage(s, { action: "me", username: "me 2" })).toHaveProperty("me");
     expect(s.me).toBe("me 2");
+  });
+});
+
+describe("connection lost", () => {
+  it("clears the who list and retries every 5 s, then gives up after 8 failures", () => {
+    const s = newState(config, "me");
+    handleMessage(s, { action: "who", whoList: [{ username: "bob" }] });
+    handleMessage(s, { action: "watch", username: "bob" });
+    expect(connectionLost(s, 1006, 0)).toEqual({ retry: true, delay: 5000 });
+    expect(s.who).toEqual([]);
+    expect(s.watchers.size).toBe(0);
+    expect(s.history.lobby.at(-1).text).toMatch(/reconnecting in 5 s \(attempt 1 of 8\)/);
+    expect(connectionLost(s, 1006, MaxReconnects)).toEqual({ retry: false });
+    expect(s.history.lobby.at(-1).text).toMatch(/try again later/);
+  });
+
+  it("does not reconnect after a disconnect, a normal close or the server going away", () => {
+    const s = newState(config, "me");
+    expect(connectionLost(s, 1000, 0).retry).toBe(false);
+    expect(connectionLost(s, 1001, 0).retry).toBe(false);
+    const t = newState(config, "me");
+    handleMessage(t, { action: "disconnect" });
+    expect(connectionLost(t, 1006, 0).retry).toBe(false);
   });
 });

@@ -63,8 +63,8 @@ after(async () => {
   server?.kill("SIGTERM");
 });
 
-async function user(name, viewport = { width: 1280, height: 800 }) {
-  const ctx = await browser.newContext({ viewport, reducedMotion: "reduce", permissions: ["camera", "microphone"] });
+async function user(name, viewport = { width: 1280, height: 800 }, colorScheme = "light") {
+  const ctx = await browser.newContext({ viewport, colorScheme, reducedMotion: "reduce", permissions: ["camera", "microphone"] });
   const page = await ctx.newPage();
   page.on("pageerror", (e) => console.error(`[${name}] page error:`, e.message));
   await page.goto(`http://127.0.0.1:${port}/`);
@@ -134,7 +134,11 @@ test("two users chat, DM, and watch a live webcam; a phone user uses the drawers
   await alice.waitForSelector(feed, { state: "detached", timeout: 10000 });
 
   // A phone-sized user reaches channels and the who list through drawers.
-  const carol = await user("carol", { width: 390, height: 844 });
+  // Her phone is in dark mode, and so is the page.
+  const carol = await user("carol", { width: 390, height: 844 }, "dark");
+  const background = await carol.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const [r, g, b] = background.match(/\d+/g).map(Number);
+  assert.ok(r + g + b < 200, `dark background in dark mode (got ${background})`);
   assert.equal(await carol.isVisible(".chat-left.open"), false);
   await carol.click('button[aria-label="Channels"]');
   await carol.waitForSelector(".chat-left.open");

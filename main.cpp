@@ -132,6 +132,10 @@ int main(int argc, char** argv) {
   o.send_queue_bytes = cfg.server.send_queue_bytes;
   o.send_timeout_seconds = cfg.websocket_send_timeout;
   o.use_x_forwarded_for = cfg.use_x_forwarded_for;
+  o.max_connections_per_ip = cfg.server.max_connections_per_ip;
+  o.idle_timeout_seconds = cfg.server.idle_timeout;
+  o.max_header_bytes = cfg.server.max_header_bytes;
+  o.max_body_bytes = cfg.server.max_body_bytes;
   o.cors_hosts = cfg.cors_hosts;
   o.web_root = f.web_root;
   o.title = cfg.title;

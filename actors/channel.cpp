@@ -16,6 +16,7 @@ struct channel_state {
 caf::behavior channel_behavior(caf::stateful_actor<channel_state>* self, context_ptr ctx,
                                settings::channel channel) {
   (void)ctx;
+  self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) { return log_actor_exception("channel", e); });
   self->state.channel = std::move(channel);
   return {
       [=](join_atom, const std::string& username, const protocol::connection_ptr& conn) {
@@ -37,7 +38,7 @@ struct dm_state {
 caf::behavior dm_behavior(caf::stateful_actor<dm_state>* self, std::string a,
                           protocol::connection_ptr a_conn, std::string b,
                           protocol::connection_ptr b_conn) {
-  (void)self;
+  self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) { return log_actor_exception("dm-thread", e); });
   return {
       // `msg` comes from `from` and has its username, text and msgID filled in.
       [=](dm_atom, protocol::message msg) {

@@ -468,6 +468,7 @@ bool command(self_ptr self, const directory_env& env, online& op, const std::vec
 
 caf::behavior directory_behavior(self_ptr self, directory_env env) {
   self->state.ctx = env.cell->current.load();
+  self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) { return log_actor_exception("directory", e); });
   return {
       [=](reconfig_atom) -> std::string { return reconfigure(self, env); },
       [=](login_atom, login_request& req) -> login_reply { return login(self, env, req); },
@@ -549,11 +550,17 @@ caf::behavior directory_behavior(self_ptr self, directory_env env) {
         open.open_secret = secret;
         send_to(*v, open);
       },
-      // candidate, sdp, watch, unwatch: forwarded with the sender's name; unknown targets dropped.
+      // candidate, sdp, watch, unwatch: forwarded with the sender's name. An `sdp` for someone
+      // offline is answered with a notice; the others (trickled candidates, watch/unwatch after
+      // the peer left) are dropped quietly.
       [=](relay_atom, const std::string& target, const protocol::message& msg) {
-        if (!from_sender(self, msg.username)) return;
+        auto* from = from_sender(self, msg.username);
+        if (!from) return;
         auto t = self->state.users.find(target);
-        if (t != self->state.users.end()) send_to(t->second, msg);
+        if (t != self->state.users.end())
+          send_to(t->second, msg);
+        else if (msg.action == "sdp")
+          notice(*from, "Could not reach " + protocol::escape_html(target) + ": they appear to be offline.");
       },
       [=](stats_atom, count_atom) -> int64_t { return static_cast<int64_t>(self->state.users.size()); },
       [=](stats_atom) -> std::string {

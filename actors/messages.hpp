@@ -15,6 +15,7 @@ namespace barertc::actors {
 // Atoms (CAF 0.17: at most 10 characters).
 using text_atom = caf::atom_constant<caf::atom("text")>;          ///< net -> user: a frame
 using closed_atom = caf::atom_constant<caf::atom("closed")>;      ///< net -> user: socket gone
+using binary_atom = caf::atom_constant<caf::atom("binary")>;      ///< net -> user: a binary frame
 using login_atom = caf::atom_constant<caf::atom("login")>;        ///< user -> directory
 using logout_atom = caf::atom_constant<caf::atom("logout")>;      ///< user -> directory
 using state_atom = caf::atom_constant<caf::atom("state")>;        ///< user -> directory (`me`)
@@ -34,6 +35,10 @@ using signout_atom = caf::atom_constant<caf::atom("signout")>;    ///< directory
 using op_atom = caf::atom_constant<caf::atom("op")>;              ///< directory -> user: op changed
 using count_atom = caf::atom_constant<caf::atom("count")>;        ///< with stats: just the number
 using reconfig_atom = caf::atom_constant<caf::atom("reconfig")>;  ///< reload settings / new context
+
+/// Logs an exception that escaped a handler of `actor_name` (CAF then ends that actor); returns the
+/// error it ends with. Handlers catch what they can; this makes the rest loud rather than silent.
+caf::error log_actor_exception(const char* actor_name, std::exception_ptr& eptr);
 
 /// Read-only facts every chat actor shares, fixed at start-up.
 struct context {

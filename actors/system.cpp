@@ -1,4 +1,6 @@
 // Wires the actor system: context, channels, directory, and one user actor per connection.
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 
 #include "actors/actors.hpp"
@@ -21,6 +23,7 @@ class gateway final : public protocol::connection_handler {
   explicit gateway(caf::actor user) : user_(std::move(user)) {}
   ~gateway() override { on_close(); }
   void on_text(std::string text) override { caf::anon_send(user_, text_atom::value, std::move(text)); }
+  void on_binary(size_t bytes) override { caf::anon_send(user_, binary_atom::value, static_cast<uint64_t>(bytes)); }
   void on_close() override {
     if (!closed_) caf::anon_send(user_, closed_atom::value);
     closed_ = true;
@@ -32,6 +35,18 @@ class gateway final : public protocol::connection_handler {
 };
 
 }  // namespace
+
+caf::error log_actor_exception(const char* actor_name, std::exception_ptr& eptr) {
+  std::string what = "unknown exception";
+  try {
+    if (eptr) std::rethrow_exception(eptr);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  spdlog::critical("{} actor stopped by an exception: {}", actor_name, what);
+  return caf::make_error(caf::sec::runtime_error, what);
+}
 
 context_ptr make_context(const settings::settings& s, std::shared_ptr<std::atomic<int64_t>> msg_ids) {
   auto c = std::make_shared<context>();

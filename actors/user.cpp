@@ -75,11 +75,11 @@ int64_t unix_now() {
 void apply_claims(protocol::who_entry& who, const protocol::jwt_claims& c, const settings::settings& cfg) {
   who.op = c.op;
   who.vip = c.vip;
-  who.nickname = c.nick;
+  who.nickname = protocol::display_text(c.nick, 64);
   who.avatar = protocol::resolve_claim_url(c.img, cfg.website_url);
   who.profile_url = protocol::resolve_claim_url(c.url, cfg.website_url);
-  who.emoji = c.emoji.substr(0, c.emoji.find(' '));
-  who.gender = c.gender;
+  who.emoji = protocol::display_text(c.emoji.substr(0, c.emoji.find(' ')), 16);
+  who.gender = protocol::display_text(c.gender, 16);
 }
 
 void on_login(self_ptr self, const user_env& env, protocol::message& msg) {
@@ -151,13 +151,17 @@ void on_me(self_ptr self, const user_env& env, protocol::message& msg) {
             (msg.video_active && msg.nsfw ? protocol::video::nsfw : 0);
   std::string status = msg.status.empty() ? "online" : std::move(msg.status);
   if (status == "hidden" && !self->state.op) status = "away";
-  if (protocol::utf8_length(status) > 32) status = "online";
+  if (protocol::utf8_length(status) > 32 || protocol::display_text(status, 32) != status ||
+      status.find_first_of("&\"'`") != std::string::npos)
+    status = "online";
   self->send(env.directory, state_atom::value, self->state.username, video, std::move(status), msg.dnd);
 }
 
 void on_message(self_ptr self, const user_env& env, protocol::message& msg) {
   auto text = protocol::trim(msg.message);
-  if (text.empty()) return;
+  if (text.empty()) return notice(env, "Your message is empty.");
+  if (msg.channel.empty())
+    return notice(env, "Where should that message go? It needs a channel (or @username).");
   if (text[0] == '/' && self->state.op && try_command(self, env, msg)) return;
   post_message(self, env, msg);
 }
@@ -177,6 +181,8 @@ void post_message(self_ptr self, const user_env& env, const protocol::message& m
   if (!msg.channel.empty() && msg.channel[0] == '@') {
     auto to = std::string(protocol::trim(std::string_view(msg.channel).substr(1)));
     if (to.empty()) return notice(env, "Who is that message for? Name a user after the @.");
+    if (protocol::check_username(to).index() != 0)
+      return notice(env, "Could not deliver your message: there is no user called " + protocol::escape_html(to) + ".");
     out.msg_id = ++*self->state.ctx->msg_ids;
     self->send(env.directory, dm_atom::value, to, std::move(out));
     return;
@@ -205,9 +211,10 @@ void on_text(self_ptr self, const user_env& env, const std::string& text) {
   if (self->state.username.empty()) return notice(env, "You must log in first.");
   if (action == "me") return on_me(self, env, msg);
   if (action == "message") return on_message(self, env, msg);
-  if (action == "open")
-    return self->send(env.directory, open_atom::value, self->state.username,
-                      std::string(protocol::trim(msg.username)));
+  auto target = std::string(protocol::trim(msg.username));
+  if (target.empty())
+    return notice(env, "The " + protocol::escape_html(action) + " message needs a username: whom is it for?");
+  if (action == "open") return self->send(env.directory, open_atom::value, self->state.username, std::move(target));
   // candidate / sdp / watch / unwatch: relayed to the named peer with our name in `username`;
   // the candidate and description strings pass through untouched.
   protocol::message relay;
@@ -215,16 +222,34 @@ void on_text(self_ptr self, const user_env& env, const std::string& text) {
   relay.username = self->state.username;
   relay.candidate = std::move(msg.candidate);
   relay.description = std::move(msg.description);
-  self->send(env.directory, relay_atom::value, msg.username, std::move(relay));
+  self->send(env.directory, relay_atom::value, std::move(target), std::move(relay));
 }
 
 caf::behavior user_behavior(self_ptr self, user_env env) {
   self->state.ctx = env.ctx;
+  // What no handler caught: the user is logged out and the connection closed with 1011, so
+  // neither side is left talking to a dead actor.
+  self->set_exception_handler([=](caf::scheduled_actor*, std::exception_ptr& e) {
+    if (!self->state.username.empty()) self->send(env.directory, logout_atom::value, self->state.username);
+    env.conn->close(protocol::close_code::internal_error, "internal error");
+    return log_actor_exception("user", e);
+  });
   self->state.tokens = self->state.ctx->cfg.server.rate_burst;
   self->delayed_send(self, std::chrono::seconds(self->state.ctx->cfg.server.login_timeout), deadline_atom::value);
   self->delayed_send(self, std::chrono::seconds(self->state.ctx->cfg.server.ping_interval), ping_atom::value);
   return {
-      [=](text_atom, const std::string& text) { on_text(self, env, text); },
+      [=](text_atom, const std::string& text) {
+        try {
+          on_text(self, env, text);
+        } catch (const std::exception& e) {
+          spdlog::error("user '{}': a message raised an exception: {}", self->state.username, e.what());
+          notice(env, "The server could not handle that message.");
+        }
+      },
+      [=](binary_atom, uint64_t bytes) {
+        notice(env, "Binary frames are not supported: send each message as a JSON text frame (got " +
+                        std::to_string(bytes) + " bytes).");
+      },
       [=](ping_atom) {
         if (auto& c = self->state.claims) {
           // JWT users get a fresh token (same claims, 5 minutes) so reconnects still sign in.

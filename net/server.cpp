@@ -59,6 +59,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
   asio::signal_set hangup{ioc, SIGHUP};
   std::mutex sessions_mu;  // guards `sessions` (network bookkeeping, not chat state)
   std::unordered_map<uint64_t, std::weak_ptr<ws_session>> sessions;
+  std::unordered_map<std::string, int> per_ip;  ///< open WebSockets by client address
   uint64_t next_id = 0;
   std::atomic<bool> stopping{false};
   asio::steady_timer shutdown_timer{ioc};
@@ -73,6 +74,24 @@ struct server::impl : std::enable_shared_from_this<impl> {
   void remove(uint64_t id) {
     std::lock_guard lock(sessions_mu);
     sessions.erase(id);
+  }
+  /// Counts one more WebSocket from `ip`; false (and nothing counted) when it would exceed
+  /// MaxConnectionsPerIP.
+  bool admit(const std::string& ip) {
+    if (opts.max_connections_per_ip <= 0) return true;
+    std::lock_guard lock(sessions_mu);
+    auto& n = per_ip[ip];
+    if (n >= opts.max_connections_per_ip) {
+      if (n == 0) per_ip.erase(ip);
+      return false;
+    }
+    ++n;
+    return true;
+  }
+  void release(const std::string& ip) {
+    std::lock_guard lock(sessions_mu);
+    auto it = per_ip.find(ip);
+    if (it != per_ip.end() && --it->second <= 0) per_ip.erase(it);
   }
   void accept();
   void begin_shutdown();
@@ -182,8 +201,16 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     id_ = srv_->add(shared_from_this());
     protocol::metrics().connections_total.fetch_add(1, std::memory_order_relaxed);
     protocol::metrics().connections_open.fetch_add(1, std::memory_order_relaxed);
-    handler_ = srv_->hk.connect(shared_from_this(), ip_);
-    arm_idle();
+    last_rx_ = std::chrono::steady_clock::now();
+    arm_idle(std::chrono::seconds(srv_->opts.idle_timeout_seconds));
+    // Over MaxConnectionsPerIP: accepted, then closed with 1008 and a reason, which a browser's
+    // onclose can show (a refused upgrade reaches the page only as a bare 1006).
+    if ((counted_ = srv_->admit(ip_))) {
+      handler_ = srv_->hk.connect(shared_from_this(), ip_);
+    } else {
+      spdlog::info("closing {}: over MaxConnectionsPerIP ({})", ip_, srv_->opts.max_connections_per_ip);
+      close_now(protocol::close_code::policy_violation, "too many connections from your address");
+    }
     if (!early_.empty()) {
       std::string early;
       early.swap(early_);
@@ -209,7 +236,7 @@ class ws_session final : public protocol::connection, public std::enable_shared_
       size_t n = sock_.read_some(asio::buffer(buf), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) break;
       if (ec) return finish();
-      got_data_ = true;
+      last_rx_ = std::chrono::steady_clock::now();
       parser_.feed(buf.data(), n, [this](ws_event&& ev) { on_event(std::move(ev)); });
       if (parser_.done() || torn_down_) break;
       if (n < buf.size()) break;
@@ -226,7 +253,9 @@ class ws_session final : public protocol::connection, public std::enable_shared_
           handler_->on_text(std::move(ev.payload));
         }
         break;
-      case kind::binary:  // ignored (protocol.md B.1)
+      case kind::binary:  // not acted upon; the chat tells the sender (docs/protocol.md)
+        if (handler_) handler_->on_binary(ev.payload.size());
+        break;
       case kind::pong:
         break;
       case kind::ping:
@@ -246,6 +275,8 @@ class ws_session final : public protocol::connection, public std::enable_shared_
       case kind::error:
         if (ev.code == protocol::close_code::too_big)
           spdlog::info("closing {}: inbound message over {} bytes", ip_, srv_->opts.max_message_bytes);
+        else if (ev.code == protocol::close_code::invalid_payload)
+          spdlog::info("closing {}: text frame is not valid UTF-8", ip_);
         else
           spdlog::info("closing {}: protocol error: {}", ip_, ev.payload);
         close_now(ev.code, ev.payload);
@@ -354,22 +385,26 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     });
   }
 
-  /// Sends a ping when the client has been quiet for a while; closes a client quiet for twice that.
-  void arm_idle() {
-    idle_timer_.expires_after(std::chrono::seconds(60));
+  /// IdleTimeout: a client silent that long is sent a WebSocket ping; one still silent after as
+  /// long again (browsers answer pings by themselves) is cut off.
+  void arm_idle(std::chrono::steady_clock::duration after) {
+    idle_timer_.expires_after(after);
     idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec || self->torn_down_) return;
-      if (self->got_data_) {
-        self->got_data_ = false;
+      auto timeout = std::chrono::seconds(self->srv_->opts.idle_timeout_seconds);
+      auto now = std::chrono::steady_clock::now();
+      if (now - self->last_rx_ < timeout) {
         self->idle_pinged_ = false;
-      } else if (!self->idle_pinged_) {
-        self->idle_pinged_ = true;
-        self->push_control(opcode::ping, "");
-      } else {
-        spdlog::info("closing {}: no answer for 120 s", self->ip_);
-        return self->teardown();
+        return self->arm_idle(self->last_rx_ + timeout - now);
       }
-      self->arm_idle();
+      if (!self->idle_pinged_) {
+        self->idle_pinged_ = true;
+        if (!self->closing_) self->push_control(opcode::ping, "");
+        return self->arm_idle(timeout);
+      }
+      spdlog::info("closing {}: silent for {} s, no answer to a ping", self->ip_,
+                   std::chrono::duration_cast<std::chrono::seconds>(now - self->last_rx_).count());
+      self->teardown();
     });
   }
 
@@ -392,6 +427,8 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     idle_timer_.cancel();
     sock_.shutdown(tcp::socket::shutdown_both, ec);
     sock_.close(ec);
+    if (counted_) srv_->release(ip_);
+    counted_ = false;
     if (id_) {
       srv_->remove(id_);
       protocol::metrics().connections_open.fetch_sub(1, std::memory_order_relaxed);
@@ -431,8 +468,9 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   bool close_sent_ = false;
   bool hang_up_after_write_ = false;
   bool torn_down_ = false;
-  bool got_data_ = false;
+  bool counted_ = false;  ///< counted in the server's per-address tally
   bool idle_pinged_ = false;
+  std::chrono::steady_clock::time_point last_rx_{};
   asio::steady_timer kill_timer_;
   asio::steady_timer idle_timer_;
 
@@ -476,8 +514,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
  private:
   void do_read() {
     parser_.emplace();
-    parser_->header_limit(16 * 1024);
-    parser_->body_limit(1024 * 1024);
+    parser_->header_limit(static_cast<std::uint32_t>(srv_->opts.max_header_bytes));
+    parser_->body_limit(static_cast<std::uint64_t>(srv_->opts.max_body_bytes));
     stream_.expires_after(30s);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
@@ -488,6 +526,14 @@ class http_session : public std::enable_shared_from_this<http_session> {
       stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
       return;
     }
+    if (ec == http::error::header_limit)
+      return refuse(http::status::request_header_fields_too_large,
+                    "Request headers too large: the limit is " + std::to_string(srv_->opts.max_header_bytes) +
+                        " bytes (MaxHeaderBytes).\n");
+    if (ec == http::error::body_limit)
+      return refuse(http::status::payload_too_large,
+                    "Request body too large: the limit is " + std::to_string(srv_->opts.max_body_bytes) +
+                        " bytes (MaxBodyBytes).\n");
     if (ec) return;
     auto req = parser_->release();
     std::string socket_ip;
@@ -581,6 +627,40 @@ class http_session : public std::enable_shared_from_this<http_session> {
     }
     spdlog::debug("404 {} {} from {}", std::string(req.method_string()), path, ip);
     send(make_response(req, http::status::not_found, "text/plain", "Not found\n"));
+  }
+
+  /// Answers a request that could not be read in full, then closes the connection.
+  void refuse(http::status status, std::string body) {
+    spdlog::info("HTTP {} to {}", static_cast<int>(status), socket_ip());
+    response res{status, 11};
+    res.set(http::field::server, "BareRTC");
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.keep_alive(false);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    auto sp = std::make_shared<response>(std::move(res));
+    stream_.expires_after(5s);
+    http::async_write(stream_, *sp, [self = shared_from_this(), sp](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      beast::error_code e;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, e);
+      self->discard_until_eof();
+    });
+  }
+
+  /// Reads and drops what the client still sends, so closing does not reset the connection before
+  /// the client has read our answer.
+  void discard_until_eof() {
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(16384), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (!ec) self->discard_until_eof();
+    });
+  }
+
+  std::string socket_ip() {
+    beast::error_code e;
+    auto ep = stream_.socket().remote_endpoint(e);
+    return e ? std::string() : ep.address().to_string();
   }
 
   void send(response res) {

@@ -19,6 +19,10 @@ struct options {
   int64_t send_queue_bytes = 8 * 1024 * 1024;
   int send_timeout_seconds = 10;
   bool use_x_forwarded_for = false;
+  int max_connections_per_ip = 0;          ///< Open WebSockets per client address; 0 = unlimited.
+  int idle_timeout_seconds = 60;           ///< Silence before a ping; as long again closes.
+  int64_t max_header_bytes = 16 * 1024;    ///< HTTP request headers; larger gets 431.
+  int64_t max_body_bytes = 1024 * 1024;    ///< HTTP request body; larger gets 413.
   std::vector<std::string> cors_hosts;
   std::string web_root = "web/dist";  ///< The built page; a notice is served when missing.
   std::string title = "BareRTC";

@@ -85,12 +85,54 @@ bool ws_parser::next(ws_event& ev) {
   }
   unmask_into(message_);
   if (!fin) continue;  // more fragments of the same message
+  if (message_op_ == opcode::text && !valid_utf8(message_)) return fail(ev, 1007, "text frame is not valid UTF-8");
   ev.type = message_op_ == opcode::text ? ws_event::kind::text : ws_event::kind::binary;
   ev.payload = std::move(message_);
   message_.clear();
   message_op_ = 0;
   return true;
   }
+}
+
+bool valid_utf8(std::string_view s) {
+  auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  size_t n = s.size(), i = 0;
+  while (i < n) {
+    // Skip ASCII eight bytes at a time.
+    while (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (w & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    uint8_t c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint8_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;  // overlong
+      if (c == 0xED) hi = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;  // overlong
+      if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    if (p[i + 1] < lo || p[i + 1] > hi) return false;
+    for (size_t k = 2; k < len; ++k)
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+    i += len;
+  }
+  return true;
 }
 
 size_t frame_header(uint8_t op, uint64_t size, std::array<uint8_t, 10>& out) {

@@ -22,7 +22,7 @@ inline constexpr uint8_t pong = 0xA;
 struct ws_event {
   enum class kind { text, binary, ping, pong, close, error } type;
   std::string payload;   ///< message or control payload (close: the reason text)
-  uint16_t code = 0;     ///< close: the client's code; error: the code to close with (1002, 1009)
+  uint16_t code = 0;     ///< close: the client's code; error: the code to close with (1002, 1007, 1009)
 };
 
 /// Parses frames incrementally: masked client frames (the server's side), or with
@@ -67,6 +67,9 @@ class ws_parser {
   uint8_t message_op_ = 0;    // text or binary while a fragmented message is open
   bool done_ = false;
 };
+
+/// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool valid_utf8(std::string_view s);
 
 /// Writes the header of an unmasked server frame into `out`; returns its length (2, 4 or 10).
 size_t frame_header(uint8_t op, uint64_t payload_size, std::array<uint8_t, 10>& out);

@@ -132,17 +132,19 @@ std::map<std::string, bool> jwt_rules(const std::vector<std::string>& rules) {
 
 std::string resolve_claim_url(std::string_view url, std::string_view website_url) {
   if (url.empty()) return {};
+  // Nothing that could leave an attribute or hide a scheme: no spaces, controls, quotes, angle
+  // brackets or backslashes (browsers read `/\host` as `//host`).
+  for (char ch : url)
+    if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7F || ch == '"' || ch == '\'' || ch == '<' ||
+        ch == '>' || ch == '\\' || ch == '`')
+      return {};
   if (url[0] == '/' && (url.size() < 2 || url[1] != '/')) {
     while (!website_url.empty() && website_url.back() == '/') website_url.remove_suffix(1);
     return std::string(website_url) + std::string(url);
   }
   auto lower = std::string(url.substr(0, 8));
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  if (lower.rfind("https://", 0) == 0 || lower.rfind("http://", 0) == 0) {
-    for (char ch : url)
-      if (static_cast<unsigned char>(ch) < 0x20 || ch == '"' || ch == '<' || ch == '>' || ch == ' ') return {};
-    return std::string(url);
-  }
+  if (lower.rfind("https://", 0) == 0 || lower.rfind("http://", 0) == 0) return std::string(url);
   return {};
 }
 

@@ -29,8 +29,27 @@ name_check check_username(std::string_view requested) {
                    (c == 0xC2 && i + 1 < name.size() && static_cast<unsigned char>(name[i + 1]) < 0xA0);
     if (control) return std::string_view("Your username may not contain control characters.");
     if (c == '/') return std::string_view("Your username may not contain a slash (/).");
+    if (c == '<' || c == '>' || c == '&' || c == '"' || c == '\'' || c == '`')
+      return std::string_view("Your username may not contain any of < > & \" ' `.");
   }
   return std::string(name);
+}
+
+std::string display_text(std::string_view text, size_t max_chars) {
+  text = trim(text);
+  std::string out;
+  size_t chars = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F || c == '<' || c == '>') continue;
+    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
+      ++i;  // a C1 control
+      continue;
+    }
+    if ((c & 0xC0) != 0x80 && ++chars > max_chars) break;
+    out += static_cast<char>(c);
+  }
+  return out;
 }
 
 }  // namespace barertc::protocol

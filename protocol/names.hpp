@@ -13,8 +13,13 @@ inline constexpr size_t max_username_chars = 32;
 using name_check = std::variant<std::string, std::string_view>;
 
 /// Trims the requested name; empty becomes "anonymous". Refuses control characters, a leading
-/// `@`, `/` anywhere, and names longer than max_username_chars. index 0 = accepted name.
+/// `@`, `/` anywhere, the HTML-special characters `< > & " ' \``, and names longer than
+/// max_username_chars. index 0 = accepted name.
 name_check check_username(std::string_view requested);
+
+/// Display text from a token claim (nickname, emoji, gender): control characters and `<`, `>`
+/// dropped, at most `max_chars` characters. Clients show it as text; this keeps it tag-free anyway.
+std::string display_text(std::string_view text, size_t max_chars);
 
 /// Counts UTF-8 code points (the input is valid UTF-8: the JSON decoder checks it).
 size_t utf8_length(std::string_view s);

@@ -13,8 +13,10 @@ namespace barertc::protocol {
 /// WebSocket close codes the chat asks for.
 namespace close_code {
 inline constexpr uint16_t going_away = 1001;
+inline constexpr uint16_t invalid_payload = 1007;  ///< a text frame that is not UTF-8
 inline constexpr uint16_t policy_violation = 1008;
 inline constexpr uint16_t too_big = 1009;
+inline constexpr uint16_t internal_error = 1011;
 }  // namespace close_code
 
 /// One client connection. Thread-safe: any actor may call it; calls never block.
@@ -35,6 +37,8 @@ class connection_handler {
   virtual ~connection_handler() = default;
   /// One complete text frame.
   virtual void on_text(std::string text) = 0;
+  /// One complete binary frame (the protocol has none); only its size is passed on.
+  virtual void on_binary(size_t /*bytes*/) {}
   /// The socket is gone; no further calls follow.
   virtual void on_close() = 0;
 };

@@ -251,6 +251,9 @@ std::variant<settings, errors> parse(std::string_view text, const std::string& s
     r.number("RateLimit", v.rate_limit, 0);
     r.integer("RateBurst", v.rate_burst, 1, 1 << 20);
     r.integer("MaxConnectionsPerIP", v.max_connections_per_ip, 0, 1 << 20);
+    r.integer("IdleTimeout", v.idle_timeout, 1, 86400);
+    r.integer("MaxHeaderBytes", v.max_header_bytes, 1024, int64_t(1) << 24);
+    r.integer("MaxBodyBytes", v.max_body_bytes, 0, int64_t(1) << 32);
     r.integer("WhoListDelayMs", v.who_list_delay_ms, 0, 60000);
     r.unknown_keys_are("key");
   }
@@ -296,7 +299,7 @@ std::string quote(std::string_view s) {
       case '\t': out += "\\t"; break;
       case '\r': out += "\\r"; break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {  // TOML forbids raw controls
           char esc[8];
           std::snprintf(esc, sizeof esc, "\\u%04x", c);
           out += esc;
@@ -345,7 +348,10 @@ std::string to_toml(const settings& s) {
     << "LoginTimeout = " << s.server.login_timeout << "\n"
     << "RateLimit = " << s.server.rate_limit << "\n"
     << "RateBurst = " << s.server.rate_burst << "\n"
-    << "MaxConnectionsPerIP = " << s.server.max_connections_per_ip << "\n"
+    << "MaxConnectionsPerIP = " << s.server.max_connections_per_ip << "  # open WebSockets per address; 0 = unlimited\n"
+    << "IdleTimeout = " << s.server.idle_timeout << "  # seconds of silence before a ping; as long again closes\n"
+    << "MaxHeaderBytes = " << s.server.max_header_bytes << "  # HTTP request headers (else 431)\n"
+    << "MaxBodyBytes = " << s.server.max_body_bytes << "  # HTTP request body (else 413)\n"
     << "WhoListDelayMs = " << s.server.who_list_delay_ms << "\n\n"
     << "[JWT]\n"
     << "Enabled = " << yes(s.jwt.enabled) << "\n"

@@ -59,7 +59,10 @@ struct server {
   int login_timeout = 30;                        ///< Seconds allowed between connecting and login.
   double rate_limit = 10;                        ///< Messages per second per session; 0 = off.
   int rate_burst = 20;                           ///< Token bucket size.
-  int max_connections_per_ip = 0;                ///< 0 = unlimited.
+  int max_connections_per_ip = 0;                ///< Open WebSockets per client address; 0 = unlimited.
+  int idle_timeout = 60;                         ///< Seconds of silence before a WebSocket ping; as long again closes.
+  int64_t max_header_bytes = 16 * 1024;          ///< Largest HTTP request header block (else 431).
+  int64_t max_body_bytes = 1024 * 1024;          ///< Largest HTTP request body (else 413).
   int who_list_delay_ms = 50;  ///< Who-list pushes are coalesced over this many milliseconds.
 };
 

@@ -74,3 +74,21 @@ TEST_CASE("script injection vectors stay inert", "[markdown][security]") {
 TEST_CASE("escape_html escapes the five special characters", "[markdown]") {
   CHECK(escape_html(R"(<a href="x">'&'</a>)") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
 }
+
+TEST_CASE("only relative, http(s) and mailto link targets survive", "[markdown][security]") {
+  CHECK(render_markdown("[a](https://ok.example/x)").find("href=\"https://ok.example/x\"") != std::string::npos);
+  CHECK(render_markdown("[a](/relative?q=1)").find("href=\"/relative?q=1\"") != std::string::npos);
+  CHECK(render_markdown("[a](mailto:x@example.com)").find("href=\"mailto:x@example.com\"") != std::string::npos);
+  for (const char* v : {"![a](data:image/png;base64,iVBORw0KGgo=)", "[a](data:image/png;base64,AAAA)",
+                        "[a](file:///etc/passwd)", "[a](//evil.example/x)", "[a](&#106;avascript:alert(1))",
+                        "<javascript:alert(1)>", "[a](java&#x09;script:alert(1))"}) {
+    auto html = lower(render_markdown(v));
+    INFO(v << " -> " << html);
+    // The target is emptied; the text of an autolink may still read "javascript:...", as text.
+    CHECK((html.find("href=\"\"") != std::string::npos || html.find("src=\"\"") != std::string::npos));
+    CHECK(html.find("=\"data:") == std::string::npos);
+    CHECK(html.find("=\"file:") == std::string::npos);
+    CHECK(html.find("=\"//evil") == std::string::npos);
+    CHECK(html.find("=\"javascript:") == std::string::npos);
+  }
+}

@@ -53,3 +53,13 @@ TEST_CASE("operator command lines split like a shell", "[command]") {
   CHECK(strip_at("@bob") == "bob");
   CHECK(strip_at("bob") == "bob");
 }
+
+TEST_CASE("usernames with HTML-special characters are refused; claim text loses tags", "[names]") {
+  for (std::string_view bad : {"<script>", "a>b", "tom&jerry", "say\"hi", "o'brien", "back`tick",
+                               "\"><img src=x onerror=alert(1)>"})
+    CHECK(refused(bad).find("may not contain any of") != std::string::npos);
+  CHECK(display_text("  Ally <3 ", 64) == "Ally 3");
+  CHECK(display_text("<img src=x onerror=alert(1)>", 64) == "img src=x onerror=alert(1)");
+  CHECK(display_text("bell\x07x", 64) == "bellx");
+  CHECK(display_text("ünïcödé", 3) == "ünï");
+}

@@ -105,3 +105,30 @@ TEST_CASE("server frame headers use the shortest length form", "[ws]") {
   CHECK(h[1] == 127);
   CHECK(make_frame(opcode::pong, "ab") == std::string("\x8a\x02" "ab", 4));
 }
+
+TEST_CASE("text frames must be UTF-8; binary frames may hold anything", "[ws]") {
+  for (std::string_view good : {"", "plain", "caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\xa6\x8a fox", "\xf4\x8f\xbf\xbf",
+                                "\xed\x9f\xbf"}) {
+    CHECK(valid_utf8(good));
+    ws_parser p(1024);
+    auto evs = parse(p, client_frame(opcode::text, good));
+    REQUIRE(evs.size() == 1);
+    CHECK(evs[0].type == ws_event::kind::text);
+  }
+  for (std::string_view bad : {"\xff", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3",
+                               "abc\x80", "\xf0\x9f\xa6", "\xf8\x88\x80\x80\x80"}) {
+    CHECK_FALSE(valid_utf8(bad));
+    ws_parser p(1024);
+    auto evs = parse(p, client_frame(opcode::text, bad));
+    REQUIRE(evs.size() == 1);
+    CHECK(evs[0].type == ws_event::kind::error);
+    CHECK(evs[0].code == 1007);
+    ws_parser b(1024);
+    CHECK(parse(b, client_frame(opcode::binary, bad))[0].type == ws_event::kind::binary);
+  }
+  // A character split across fragments is fine once the message is whole.
+  ws_parser p(1024);
+  auto evs = parse(p, client_frame(opcode::text, "\xe2\x82", false) + client_frame(opcode::continuation, "\xac"));
+  REQUIRE(evs.size() == 1);
+  CHECK(evs[0].payload == "\xe2\x82\xac");
+}

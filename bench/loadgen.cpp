@@ -2,29 +2,12 @@
 // one JSON line per scenario plus a human summary. Scenarios: join, fanout (closed loop),
 // fanout-open (offered rate), dm (ping-pong pairs), idle (memory), slow (a client that never reads).
 // Every chat message carries its send time, so latency is measured per delivery.
-#include <boost/asio.hpp>
-#include <boost/beast/core/error.hpp>
-
-#include "net/ws_frame.hpp"
-#include <sys/resource.h>
+#include "bench/client.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <cstring>
-#include <deque>
-#include <fstream>
-#include <functional>
 #include <iostream>
-#include <memory>
-#include <sstream>
-#include <string>
-#include <vector>
 
-namespace beast = boost::beast;
-namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
-using steady = std::chrono::steady_clock;
+using namespace barertc::bench;
 
 namespace {
 
@@ -40,174 +23,6 @@ struct options {
   int concurrency = 50;    // join: connections in flight
   int server_pid = 0;
   double timeout = 600;    // the whole run stops by itself after this many seconds
-};
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch()).count();
-}
-
-/// CPU seconds (user+system) of a process from /proc, or of ourselves.
-double cpu_seconds(int pid) {
-  if (pid <= 0) {
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  }
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(f)), {});
-  auto close = s.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream in(s.substr(close + 2));
-  std::string field;
-  std::vector<std::string> v;
-  while (in >> field) v.push_back(field);
-  if (v.size() < 13) return 0;
-  return (std::stod(v[11]) + std::stod(v[12])) / sysconf(_SC_CLK_TCK);  // utime, stime
-}
-
-long rss_kib(int pid) {
-  if (pid <= 0) return 0;
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return 0;
-}
-
-/// One chat client on a raw socket: the handshake by hand, frames parsed by the server's own
-/// ws_parser (in its server-frames mode), several frames handled per read. Client frames use a
-/// zero mask key, which leaves the payload as is (a load generator's shortcut; browsers use
-/// random keys).
-struct client : std::enable_shared_from_this<client> {
-  client(asio::io_context& ioc, int id)
-      : sock(ioc), id(id), name("u" + std::to_string(id)), parser(size_t(1) << 30, false) {}
-
-  tcp::socket sock;
-  int id;
-  std::string name;
-  barertc::net::ws_parser parser;
-  std::string handshake;  // response bytes until the blank line
-  bool upgraded = false;
-  size_t who_size = 0;
-  bool logged_in = false;
-  bool reading = true;
-  bool closed = false;
-  int close_code = 0;
-  uint64_t bytes_in = 0;
-  std::deque<std::shared_ptr<const std::string>> outq;
-  std::vector<asio::const_buffer> bufs;
-  size_t inflight = 0;
-  std::function<void(client&, std::string_view)> on_message;
-  std::function<void(client&)> on_who;
-  std::function<void(client&)> on_login;
-
-  void start(const tcp::endpoint& ep, int rcvbuf = 0) {
-    auto self = shared_from_this();
-    sock.open(ep.protocol());
-    if (rcvbuf) sock.set_option(asio::socket_base::receive_buffer_size(rcvbuf));
-    sock.async_connect(ep, [self](beast::error_code ec) {
-      if (ec) return self->fail("connect", ec);
-      self->sock.set_option(tcp::no_delay(true));
-      self->sock.non_blocking(true);
-      self->queue(std::make_shared<const std::string>(
-          "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
-      self->send(R"({"action":"login","username":")" + self->name + "\"}");
-      self->read();
-    });
-  }
-
-  void fail(const char* what, beast::error_code ec) {
-    if (!closed) std::fprintf(stderr, "client %d: %s: %s\n", id, what, ec.message().c_str());
-    closed = true;
-  }
-
-  void read() {
-    if (!reading || closed) return;
-    sock.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
-      if (ec) return self->fail("wait", ec);
-      self->on_readable();
-    });
-  }
-
-  void on_readable() {
-    static std::array<char, 65536> buf;  // one thread: shared by every client
-    for (;;) {
-      beast::error_code ec;
-      size_t n = sock.read_some(asio::buffer(buf), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-      if (ec) {
-        closed = true;
-        return;
-      }
-      bytes_in += n;
-      std::string_view data(buf.data(), n);
-      if (!upgraded) {
-        handshake.append(data);
-        auto end = handshake.find("\r\n\r\n");
-        if (end == std::string::npos) continue;
-        upgraded = true;
-        data = std::string_view(handshake).substr(end + 4);
-      }
-      parser.feed(data.data(), data.size(), [this](barertc::net::ws_event&& ev) { on_event(std::move(ev)); });
-      if (!handshake.empty() && upgraded) std::string().swap(handshake);
-      if (closed || n < buf.size()) break;
-    }
-    read();
-  }
-
-  void on_event(barertc::net::ws_event&& ev) {
-    using kind = barertc::net::ws_event::kind;
-    if (ev.type == kind::close || ev.type == kind::error) {
-      close_code = ev.code;
-      closed = true;
-      return;
-    }
-    if (ev.type != kind::text) return;
-    std::string_view m = ev.payload;
-    if (m.compare(0, 15, R"({"action":"who")") == 0) {
-      static constexpr std::string_view key = "\"username\":";
-      size_t count = 0;
-      for (size_t p = m.find(key); p != std::string_view::npos; p = m.find(key, p + key.size())) ++count;
-      who_size = count;
-      if (on_who) on_who(*this);
-      return;
-    }
-    if (!logged_in && m.find(R"("action":"me")") != std::string_view::npos) {
-      logged_in = true;
-      if (on_login) on_login(*this);
-      return;
-    }
-    if (on_message) on_message(*this, m);
-  }
-
-  void send(const std::string& text) {
-    std::array<uint8_t, 10> h{};
-    auto n = barertc::net::frame_header(barertc::net::opcode::text, text.size(), h);
-    h[1] |= 0x80;  // masked, with the key 0,0,0,0
-    std::string frame(reinterpret_cast<const char*>(h.data()), n);
-    frame.append(4, '\0');
-    frame += text;
-    queue(std::make_shared<const std::string>(std::move(frame)));
-  }
-
-  void queue(std::shared_ptr<const std::string> bytes) {
-    outq.push_back(std::move(bytes));
-    if (!inflight) write();
-  }
-
-  void write() {
-    if (closed || outq.empty()) return;
-    bufs.clear();
-    for (auto& f : outq) bufs.emplace_back(f->data(), f->size());
-    inflight = outq.size();
-    asio::async_write(sock, bufs, [self = shared_from_this()](beast::error_code ec, size_t) {
-      for (size_t i = 0; i < self->inflight; ++i) self->outq.pop_front();
-      self->inflight = 0;
-      if (ec) return self->fail("write", ec);
-      self->write();
-    });
-  }
 };
 
 /// Parses `"<p>L <ns> <sender> <seq>` out of a message frame; false if it is not a bench message.
@@ -536,10 +351,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "loadgen: only loopback addresses are allowed (got %s)\n", o.host.c_str());
     return 2;
   }
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
+  raise_fd_limit();
   return runner(o).run();
 }

@@ -1,0 +1,254 @@
+#pragma once
+/// Shared by the load generator (bench/loadgen.cpp) and the soak program (bench/soak.cpp): a chat
+/// client on a raw socket that parses frames with the server's own ws_parser, and readings of the
+/// server process from /proc. Single-threaded: every client runs on one io_context thread.
+#include <boost/asio.hpp>
+#include <boost/beast/core/error.hpp>
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/ws_frame.hpp"
+
+namespace barertc::bench {
+
+namespace beast = boost::beast;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using steady = std::chrono::steady_clock;
+
+/// Monotonic time in nanoseconds (message send stamps).
+inline int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch()).count();
+}
+
+/// CPU seconds (user+system) of a process from /proc, or of ourselves when pid <= 0.
+inline double cpu_seconds(int pid) {
+  if (pid <= 0) {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  }
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(f)), {});
+  auto close = s.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream in(s.substr(close + 2));
+  std::string field;
+  std::vector<std::string> v;
+  while (in >> field) v.push_back(field);
+  if (v.size() < 13) return 0;
+  return (std::stod(v[11]) + std::stod(v[12])) / sysconf(_SC_CLK_TCK);  // utime, stime
+}
+
+/// Resident memory of a process in KiB (VmRSS), or 0.
+inline long rss_kib(int pid) {
+  if (pid <= 0) return 0;
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
+
+/// Open file descriptors of a process (entries of /proc/PID/fd), or -1 when unreadable.
+inline int fd_count(int pid) {
+  DIR* d = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+  if (!d) return -1;
+  int n = 0;
+  while (auto* e = readdir(d))
+    if (e->d_name[0] != '.') ++n;
+  closedir(d);
+  return n;
+}
+
+/// Lifts our own soft open-file limit to the hard one (thousands of client sockets).
+inline void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+/// One chat client on a raw socket: the handshake by hand, frames parsed by the server's own
+/// ws_parser (in its server-frames mode), several frames handled per read. Client frames use a
+/// zero mask key, which leaves the payload as is (a load generator's shortcut; browsers use
+/// random keys). Pings are answered, as a browser does.
+struct client : std::enable_shared_from_this<client> {
+  /// Why the connection ended (`ended`), for callers that tell expected ends from failures.
+  enum class end_reason { none, connect, handshake, close_frame, protocol_error, eof, io_error, write, local };
+
+  client(asio::io_context& ioc, int id, std::string name_prefix = "u")
+      : sock(ioc), id(id), name(name_prefix + std::to_string(id)), parser(size_t(1) << 30, false) {}
+  virtual ~client() = default;
+
+  tcp::socket sock;
+  int id;
+  std::string name;
+  barertc::net::ws_parser parser;
+  std::string handshake;  // response bytes until the blank line
+  bool upgraded = false;
+  bool count_who = true;  ///< Count the entries of each who list into who_size.
+  bool quiet = false;     ///< Do not print connection failures (the caller counts them).
+  size_t who_size = 0;
+  bool logged_in = false;
+  bool reading = true;
+  bool closed = false;
+  end_reason ended = end_reason::none;
+  int close_code = 0;
+  uint64_t bytes_in = 0;
+  std::deque<std::shared_ptr<const std::string>> outq;
+  std::vector<asio::const_buffer> bufs;
+  size_t inflight = 0;
+  std::function<void(client&, std::string_view)> on_message;
+  std::function<void(client&)> on_who;
+  std::function<void(client&)> on_login;
+  std::function<void(client&)> on_end;      ///< Once, when the connection ends for any reason.
+  std::function<void(client&)> on_drained;  ///< After a write, when nothing more is queued.
+
+  void start(const tcp::endpoint& ep, int rcvbuf = 0) {
+    auto self = shared_from_this();
+    beast::error_code ec;
+    sock.open(ep.protocol(), ec);
+    if (ec) return fail("socket", ec, end_reason::connect);
+    if (rcvbuf) sock.set_option(asio::socket_base::receive_buffer_size(rcvbuf));
+    sock.async_connect(ep, [self](beast::error_code ec) {
+      if (ec) return self->fail("connect", ec, end_reason::connect);
+      self->sock.set_option(tcp::no_delay(true));
+      self->sock.non_blocking(true);
+      self->queue(std::make_shared<const std::string>(
+          "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+      self->send(R"({"action":"login","username":")" + self->name + "\"}");
+      self->read();
+    });
+  }
+
+  /// Marks the connection ended (once) and tells on_end; the socket stays open until close_socket.
+  void end(end_reason why, int code = 0) {
+    if (closed) return;
+    closed = true;
+    ended = why;
+    if (code) close_code = code;
+    if (on_end) on_end(*this);
+  }
+
+  void fail(const char* what, beast::error_code ec, end_reason why) {
+    if (!closed && !quiet) std::fprintf(stderr, "client %d: %s: %s\n", id, what, ec.message().c_str());
+    end(why);
+  }
+
+  /// Closes the socket; with `reset` the kernel sends RST instead of FIN (a dropped connection).
+  void close_socket(bool reset = false) {
+    beast::error_code ec;
+    if (!sock.is_open()) return;
+    if (reset) sock.set_option(asio::socket_base::linger(true, 0), ec);
+    sock.close(ec);
+  }
+
+  void read() {
+    if (!reading || closed) return;
+    sock.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->fail("wait", ec, end_reason::io_error);
+      self->on_readable();
+    });
+  }
+
+  void on_readable() {
+    static std::array<char, 65536> buf;  // one thread: shared by every client
+    for (;;) {
+      beast::error_code ec;
+      size_t n = sock.read_some(asio::buffer(buf), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+      if (ec) return end(ec == asio::error::eof ? end_reason::eof : end_reason::io_error);
+      bytes_in += n;
+      std::string_view data(buf.data(), n);
+      if (!upgraded) {
+        handshake.append(data);
+        auto end_of_head = handshake.find("\r\n\r\n");
+        if (end_of_head == std::string::npos) continue;
+        if (handshake.rfind("HTTP/1.1 101", 0) != 0) return end(end_reason::handshake);
+        upgraded = true;
+        data = std::string_view(handshake).substr(end_of_head + 4);
+      }
+      parser.feed(data.data(), data.size(), [this](barertc::net::ws_event&& ev) { on_event(std::move(ev)); });
+      if (!handshake.empty() && upgraded) std::string().swap(handshake);
+      if (closed || n < buf.size()) break;
+    }
+    read();
+  }
+
+  void on_event(barertc::net::ws_event&& ev) {
+    using kind = barertc::net::ws_event::kind;
+    if (ev.type == kind::close || ev.type == kind::error) {
+      close_code = ev.code;
+      return end(ev.type == kind::close ? end_reason::close_frame : end_reason::protocol_error, ev.code);
+    }
+    if (ev.type == kind::ping && !closed) return send_frame(barertc::net::opcode::pong, ev.payload);
+    if (ev.type != kind::text) return;
+    std::string_view m = ev.payload;
+    if (m.compare(0, 15, R"({"action":"who")") == 0) {
+      if (count_who) {
+        static constexpr std::string_view key = "\"username\":";
+        size_t count = 0;
+        for (size_t p = m.find(key); p != std::string_view::npos; p = m.find(key, p + key.size())) ++count;
+        who_size = count;
+      }
+      if (on_who) on_who(*this);
+      return;
+    }
+    if (!logged_in && m.find(R"("action":"me")") != std::string_view::npos) {
+      logged_in = true;
+      if (on_login) on_login(*this);
+      return;
+    }
+    if (on_message) on_message(*this, m);
+  }
+
+  /// Queues a masked client frame (zero mask key) with this opcode and payload.
+  void send_frame(uint8_t op, std::string_view payload) {
+    std::array<uint8_t, 10> h{};
+    auto n = barertc::net::frame_header(op, payload.size(), h);
+    h[1] |= 0x80;  // masked, with the key 0,0,0,0
+    std::string frame(reinterpret_cast<const char*>(h.data()), n);
+    frame.append(4, '\0');
+    frame += payload;
+    queue(std::make_shared<const std::string>(std::move(frame)));
+  }
+
+  void send(const std::string& text) { send_frame(barertc::net::opcode::text, text); }
+
+  void queue(std::shared_ptr<const std::string> bytes) {
+    outq.push_back(std::move(bytes));
+    if (!inflight) write();
+  }
+
+  void write() {
+    if (closed || outq.empty()) return;
+    bufs.clear();
+    for (auto& f : outq) bufs.emplace_back(f->data(), f->size());
+    inflight = outq.size();
+    asio::async_write(sock, bufs, [self = shared_from_this()](beast::error_code ec, size_t) {
+      for (size_t i = 0; i < self->inflight; ++i) self->outq.pop_front();
+      self->inflight = 0;
+      if (ec) return self->fail("write", ec, end_reason::write);
+      if (self->outq.empty() && self->on_drained) return self->on_drained(*self);
+      self->write();
+    });
+  }
+};
+
+}  // namespace barertc::bench

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the server, its tests and its web page need, when missing.
-# Usage: scripts/install-deps.sh [--web] [--browser]
+# Usage: scripts/install-deps.sh [--web] [--browser] [--fuzz]
 set -euo pipefail
 packages=(build-essential cmake ccache pkg-config libcaf-dev libboost1.81-dev rapidjson-dev
   libcpp-jwt-dev nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev catch2 libcmark-gfm-dev
@@ -9,6 +9,7 @@ for arg in "$@"; do
   case "$arg" in
     --web) packages+=(nodejs npm) ;;
     --browser) packages+=(chromium) ;;
+    --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;  # libFuzzer + sanitizer runtimes (scripts/fuzz.sh)
   esac
 done
 missing=()

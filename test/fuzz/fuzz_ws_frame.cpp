@@ -1,0 +1,51 @@
+/// Fuzzes the WebSocket frame parser (net/ws_frame) with arbitrary client bytes. The first byte
+/// picks where the stream is split; the events must not depend on how the bytes arrive, no data
+/// message may exceed the limit, and errors carry 1002 or 1009.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "net/ws_frame.hpp"
+
+using namespace barertc::net;
+
+namespace {
+
+constexpr size_t max_message = 4096;
+
+struct seen {
+  int type;
+  std::string payload;
+  uint16_t code;
+  bool operator==(const seen&) const = default;
+};
+
+std::vector<seen> run(const uint8_t* data, size_t size, size_t chunk) {
+  ws_parser parser(max_message);
+  std::vector<seen> out;
+  auto on_event = [&](ws_event&& ev) {
+    if ((ev.type == ws_event::kind::text || ev.type == ws_event::kind::binary) && ev.payload.size() > max_message)
+      std::abort();
+    if (ev.type == ws_event::kind::error && ev.code != 1002 && ev.code != 1009) std::abort();
+    out.push_back({static_cast<int>(ev.type), std::move(ev.payload), ev.code});
+  };
+  for (size_t i = 0; i < size; i += chunk)
+    parser.feed(reinterpret_cast<const char*>(data) + i, std::min(chunk, size - i), on_event);
+  if (!out.empty() && (out.back().type == static_cast<int>(ws_event::kind::close) ||
+                       out.back().type == static_cast<int>(ws_event::kind::error)) != parser.done())
+    std::abort();
+  return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 1) return 0;
+  size_t chunk = data[0] % 17 + 1;
+  ++data, --size;
+  auto whole = run(data, size, size ? size : 1);
+  auto pieces = run(data, size, chunk);
+  if (whole != pieces) std::abort();
+  return 0;
+}

@@ -176,11 +176,12 @@ class soak {
 
   void start_activity(double seconds) {
     active_ = true;
+    int gen = ++generation_;  // the timers of this phase stop when the next phase starts
     activity_start_ = steady::now();
     done_lobby_ = done_dm_ = done_me_ = 0;
-    every(0.01, [this] { return activity(); });
-    every(o_.wave_interval, [this] { return wave(); });
-    every(o_.report_every, [this] { return periodic(); });
+    every(0.01, [this, gen] { return gen == generation_ && activity(); });
+    every(o_.wave_interval, [this, gen] { return gen == generation_ && wave(); });
+    every(o_.report_every, [this, gen] { return gen == generation_ && periodic(); });
     after(seconds, [this] {
       active_ = false;
       // Let the last messages come back before everyone leaves.
@@ -538,7 +539,7 @@ class soak {
   int pid_ = 0;
   std::map<int, std::shared_ptr<user>> live_;  ///< every client with an open socket, by id
   std::vector<std::shared_ptr<user>> online_;  ///< logged in and not leaving
-  int connecting_ = 0, to_connect_ = 0, next_id_ = 0;
+  int connecting_ = 0, to_connect_ = 0, next_id_ = 0, generation_ = 0;
   bool active_ = false, settled_ = false, warm_settled_ = false;
   std::string phase_;
   std::function<void()> next_phase_;

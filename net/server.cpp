@@ -393,18 +393,19 @@ class ws_session final : public protocol::connection, public std::enable_shared_
       if (ec || self->torn_down_) return;
       auto timeout = std::chrono::seconds(self->srv_->opts.idle_timeout_seconds);
       auto now = std::chrono::steady_clock::now();
-      if (now - self->last_rx_ < timeout) {
-        self->idle_pinged_ = false;
-        return self->arm_idle(self->last_rx_ + timeout - now);
+      if (self->idle_pinged_) {
+        if (self->last_rx_ < self->pinged_at_) {
+          spdlog::info("closing {}: silent for {} s, no answer to a ping", self->ip_,
+                       std::chrono::duration_cast<std::chrono::seconds>(now - self->last_rx_).count());
+          return self->teardown();
+        }
+        self->idle_pinged_ = false;  // answered (or spoke) since the ping
       }
-      if (!self->idle_pinged_) {
-        self->idle_pinged_ = true;
-        if (!self->closing_) self->push_control(opcode::ping, "");
-        return self->arm_idle(timeout);
-      }
-      spdlog::info("closing {}: silent for {} s, no answer to a ping", self->ip_,
-                   std::chrono::duration_cast<std::chrono::seconds>(now - self->last_rx_).count());
-      self->teardown();
+      if (now - self->last_rx_ < timeout) return self->arm_idle(self->last_rx_ + timeout - now);
+      self->idle_pinged_ = true;
+      self->pinged_at_ = now;
+      if (!self->closing_) self->push_control(opcode::ping, "");
+      self->arm_idle(timeout);
     });
   }
 
@@ -470,7 +471,8 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   bool torn_down_ = false;
   bool counted_ = false;  ///< counted in the server's per-address tally
   bool idle_pinged_ = false;
-  std::chrono::steady_clock::time_point last_rx_{};
+  std::chrono::steady_clock::time_point last_rx_{};    ///< when the client last sent anything
+  std::chrono::steady_clock::time_point pinged_at_{};  ///< when the idle ping went out
   asio::steady_timer kill_timer_;
   asio::steady_timer idle_timer_;
 

@@ -1,5 +1,6 @@
 """End-to-end harness: starts the real server on an ephemeral port and drives real WebSockets."""
 import asyncio
+import html
 import json
 import os
 import re
@@ -23,7 +24,7 @@ Title = "Test Chat"
 WebsiteURL = "https://www.example.com"
 CORSHosts = ["https://allowed.example"]
 WebSocketSendTimeout = 10
-
+{extra_top}
 [Server]
 Address = "127.0.0.1:0"
 MaxMessageBytes = {max_bytes}
@@ -34,6 +35,7 @@ LoginTimeout = {login_timeout}
 RateLimit = {rate_limit}
 RateBurst = {rate_burst}
 WhoListDelayMs = 20
+{extra_server}
 
 [[PublicChannels]]
 ID = "lobby"
@@ -107,9 +109,13 @@ SECRET = "e2e-secret-key"
 
 
 def settings_text(max_bytes=65536, queue_limit=64, queue_bytes=8 * 1024 * 1024, ping=30, login_timeout=30,
-                  rate_limit=0, rate_burst=20, jwt=None, strict=True, landing="", leeway=0):
+                  rate_limit=0, rate_burst=20, jwt=None, strict=True, landing="", leeway=0, top=None, limits=None):
+    """`top` and `limits` add top-level and [Server] keys: {"UseXForwardedFor": True}, {"IdleTimeout": 1}."""
+    def toml_lines(d):
+        return "".join(f"{k} = {json.dumps(v)}\n" for k, v in (d or {}).items())
     text = BASE_SETTINGS.format(max_bytes=max_bytes, queue_limit=queue_limit, queue_bytes=queue_bytes, ping=ping,
-                                login_timeout=login_timeout, rate_limit=rate_limit, rate_burst=rate_burst)
+                                login_timeout=login_timeout, rate_limit=rate_limit, rate_burst=rate_burst,
+                                extra_top=toml_lines(top), extra_server=toml_lines(limits))
     if jwt is not None:
         text += (f'\n[JWT]\nEnabled = {"true" if jwt else "false"}\nStrict = {"true" if strict else "false"}\n'
                  f'SecretKey = "{SECRET}"\nLandingPageURL = "{landing}"\nLeewaySeconds = {leeway}\n')
@@ -190,6 +196,26 @@ class Client:
                 continue
             self.inbox.append(json.loads(raw))
 
+    async def notice(self, containing, timeout=3.0):
+        """The first ChatServer notice whose text contains `containing` (welcome notices are skipped)."""
+        deadline = asyncio.get_event_loop().time() + timeout
+        while True:
+            left = deadline - asyncio.get_event_loop().time()
+            m = await self.expect("error", timeout=max(left, 0.01))
+            if containing in m["message"]:
+                return m
+
+    async def until_closed(self, timeout=5.0):
+        """Receives until the server closes; returns (close code, reason). Messages land in .inbox."""
+        async def read():
+            try:
+                while True:
+                    self.inbox.append(json.loads(await self.ws.recv()))
+            except websockets.ConnectionClosed:
+                pass
+        await asyncio.wait_for(read(), timeout)
+        return self.ws.close_code, self.ws.close_reason
+
     async def drain(self, wait=0.3):
         """Receives for `wait` seconds and returns everything received so far."""
         try:
@@ -259,3 +285,188 @@ def run(coro_fn):
     def wrapper(*args, **kwargs):
         return asyncio.run(body(*args, **kwargs))
     return wrapper
+
+
+class RawWS:
+    """A WebSocket over a plain blocking socket, for what a well-behaved client library will not do:
+    invalid UTF-8, never answering pings, raw HTTP requests. Use from async tests via asyncio.to_thread."""
+
+    def __init__(self, server, headers=None, timeout=5, rcvbuf=None):
+        self.sock = socket.socket()
+        self.sock.settimeout(timeout)
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.connect(("127.0.0.1", server.port))
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        self.sock.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                           f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n")
+                          .encode())
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise AssertionError("connection closed during the handshake")
+            self.buf += chunk
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        self.status = int(head.split(b" ")[1])
+
+    def send_frame(self, opcode, payload, fin=True):
+        mask = os.urandom(4)
+        n = len(payload)
+        head = bytes([(0x80 if fin else 0) | opcode])
+        if n < 126:
+            head += bytes([0x80 | n])
+        elif n < 65536:
+            head += bytes([0x80 | 126]) + n.to_bytes(2, "big")
+        else:
+            head += bytes([0x80 | 127]) + n.to_bytes(8, "big")
+        self.sock.sendall(head + mask + bytes(b ^ mask[i & 3] for i, b in enumerate(payload)))
+
+    def send_json(self, **msg):
+        self.send_frame(0x1, json.dumps(msg).encode())
+
+    def _need(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError
+            self.buf += chunk
+
+    def recv_frame(self):
+        """(opcode, payload) of the next server frame; raises EOFError when the server hung up."""
+        self._need(2)
+        op, n = self.buf[0] & 0x0F, self.buf[1] & 0x7F
+        at = 2
+        if n == 126:
+            self._need(4)
+            n, at = int.from_bytes(self.buf[2:4], "big"), 4
+        elif n == 127:
+            self._need(10)
+            n, at = int.from_bytes(self.buf[2:10], "big"), 10
+        self._need(at + n)
+        payload, self.buf = self.buf[at:at + n], self.buf[at + n:]
+        return op, payload
+
+    def close_frame(self):
+        """Reads until the server's close frame; returns (code, reason). Other frames are kept in .seen."""
+        self.seen = []
+        while True:
+            op, payload = self.recv_frame()
+            if op == 0x8:
+                return int.from_bytes(payload[:2], "big"), payload[2:].decode()
+            self.seen.append((op, payload))
+
+    def close(self):
+        self.sock.close()
+
+
+def http_raw(server, request, timeout=5):
+    """Sends raw bytes as an HTTP request; returns (status, body) of the answer."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as s:
+        try:
+            s.sendall(request)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer and close before reading everything
+        data = b""
+        while True:
+            head, sep, body = data.partition(b"\r\n\r\n")
+            m = re.search(rb"(?i)content-length:\s*(\d+)", head)
+            if sep and m and len(body) >= int(m.group(1)):
+                break
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split(b" ")[1]), body.decode(errors="replace")
+
+
+# -- "Is this HTML inert?": one check for every field a receiving client renders as HTML. --
+
+import html.parser as _html_parser
+
+# What the Markdown renderer writes, and nothing else.
+SAFE_TAGS = {"p", "a", "em", "strong", "code", "pre", "del", "ul", "ol", "li", "blockquote", "h1", "h2", "h3",
+             "h4", "h5", "h6", "hr", "br", "img", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub"}
+SAFE_ATTRS = {"href", "src", "alt", "title", "target", "rel", "class", "align", "start"}
+URL_ATTRS = {"href", "src"}
+SAFE_SCHEMES = ("http:", "https:", "mailto:")
+
+
+class _HTMLScan(_html_parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in SAFE_TAGS:
+            self.problems.append(f"live <{tag}> tag")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"event handler {name}= on <{tag}>")
+            elif name not in SAFE_ATTRS:
+                self.problems.append(f"attribute {name}= on <{tag}>")
+            if name in URL_ATTRS and value:
+                # Browsers ignore control characters and white space inside a scheme.
+                squashed = re.sub(r"[\x00-\x20\x7f]", "", value).lower()
+                scheme = re.match(r"^([a-z][a-z0-9+.-]*):", squashed)
+                if scheme and not squashed.startswith(SAFE_SCHEMES):
+                    self.problems.append(f"{name}={value!r} on <{tag}>")
+                if squashed.startswith("//") or squashed.startswith("\\"):
+                    self.problems.append(f"protocol-relative {name}={value!r}")
+
+    handle_startendtag = handle_starttag
+
+
+def html_problems(fragment):
+    """Why `fragment` (HTML a client inserts as markup) is not inert; [] when it is."""
+    problems = []
+    if re.search(r"<\s*script", fragment, re.I):
+        problems.append("<script")
+    # Quoted attribute values are left out: an escaped `onclick=` inside a title is only text.
+    if re.search(r"<[a-z][^>]*[\s/]on\w+\s*=", re.sub(r"\"[^\"]*\"|'[^']*'", '""', fragment), re.I):
+        problems.append("on...= inside a tag")
+    if re.search(r"(href|src)\s*=\s*[\"']?\s*(javascript|vbscript|data):", fragment, re.I):
+        problems.append("dangerous URL in href/src")
+    scan = _HTMLScan()
+    scan.feed(fragment)
+    scan.close()
+    return problems + scan.problems
+
+
+def assert_inert(fragment, what=""):
+    problems = html_problems(fragment)
+    assert not problems, f"{what}: {fragment!r} is not inert: {problems}"
+
+
+def assert_plain(text, what=""):
+    """A plain-text field (a name, a channel ID): no tag could start anywhere in it."""
+    assert not re.search(r"<[a-zA-Z/!?]", text), f"{what}: {text!r} could open a tag"
+
+
+def assert_received_inert(messages, what=""):
+    """Every field of every received message that a client shows: HTML fields inert, the rest plain."""
+    for m in messages:
+        for key in ("message",):
+            if isinstance(m.get(key), str):
+                assert_inert(m[key], f"{what} {m.get('action')}.{key}")
+        for key in ("username", "channel", "status"):
+            if isinstance(m.get(key), str):
+                assert_plain(m[key], f"{what} {m.get('action')}.{key}")
+        for e in m.get("whoList") or []:
+            for key in ("username", "nickname", "status", "emoji", "gender"):
+                if isinstance(e.get(key), str):
+                    assert_plain(e[key], f"{what} who.{key}")
+            for key in ("avatar", "profileURL"):
+                if key in e:
+                    assert_inert(f'<img src="{html.escape(e[key])}">', f"{what} who.{key}")
+                    assert e[key].startswith(("https://", "http://")), f"{what} who.{key} = {e[key]!r}"
+
+
+async def assert_lobby_alive(bystander, talker, text="still alive"):
+    """The bystander keeps receiving lobby messages from a healthy client."""
+    await talker.send(action="message", channel="lobby", message=text)
+    await bystander.expect("message", channel="lobby", username=talker.name, message=f"<p>{text}</p>", timeout=5)

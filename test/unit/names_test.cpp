@@ -54,7 +54,7 @@ TEST_CASE("operator command lines split like a shell", "[command]") {
   CHECK(strip_at("bob") == "bob");
 }
 
-TEST_CASE("usernames with HTML-special characters are refused; claim text loses tags", "[names]") {
+TEST_CASE("usernames with HTML-special characters are refused and claim text loses tags", "[names]") {
   for (std::string_view bad : {"<script>", "a>b", "tom&jerry", "say\"hi", "o'brien", "back`tick",
                                "\"><img src=x onerror=alert(1)>"})
     CHECK(refused(bad).find("may not contain any of") != std::string::npos);

@@ -106,7 +106,7 @@ TEST_CASE("server frame headers use the shortest length form", "[ws]") {
   CHECK(make_frame(opcode::pong, "ab") == std::string("\x8a\x02" "ab", 4));
 }
 
-TEST_CASE("text frames must be UTF-8; binary frames may hold anything", "[ws]") {
+TEST_CASE("text frames must be UTF-8, binary frames may hold anything", "[ws]") {
   for (std::string_view good : {"", "plain", "caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\xa6\x8a fox", "\xf4\x8f\xbf\xbf",
                                 "\xed\x9f\xbf"}) {
     CHECK(valid_utf8(good));

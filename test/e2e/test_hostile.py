@@ -7,7 +7,7 @@ import time
 
 import websockets
 
-from conftest import (SECRET, Client, RawWS, assert_inert, assert_lobby_alive, assert_plain, assert_received_inert,
+from conftest import (Client, RawWS, assert_inert, assert_lobby_alive, assert_plain, assert_received_inert,
                       http_raw, logged_in, run, token)
 
 
@@ -500,6 +500,3 @@ async def test_injection_in_token_claims_avatar_profile_nick(make_server):
     assert_received_inert(await bystander.drain(0.2), "bystander")
     await assert_lobby_alive(bystander, talker)
 
-
-def test_secret_is_the_one_the_servers_use():
-    assert SECRET  # token() signs with the conftest's key; kept here so the import is intentional

@@ -552,6 +552,14 @@ class soak {
   double settle_seconds_ = 0;
 };
 
+/// The server we started, stopped with us when the soak is interrupted.
+volatile sig_atomic_t g_child = 0;
+
+extern "C" void on_interrupt(int sig) {
+  if (g_child) kill(g_child, SIGTERM);
+  _exit(128 + sig);
+}
+
 /// A barertc started for the soak: settings in a temporary directory, log beside them.
 struct server_process {
   pid_t pid = 0;
@@ -681,6 +689,9 @@ int main(int argc, char** argv) {
     if (o.server.empty()) o.server = (fs::read_symlink("/proc/self/exe").parent_path() / "barertc").string();
     if (!srv.start(o.server)) return 1;
     pid = srv.pid;
+    g_child = pid;
+    signal(SIGINT, on_interrupt);
+    signal(SIGTERM, on_interrupt);
     o.port = srv.port;
     std::cout << "# server: " << o.server << " (pid " << pid << ", port " << o.port << ", log " << srv.dir.string()
               << "/server.log)" << std::endl;
@@ -689,6 +700,7 @@ int main(int argc, char** argv) {
             << o.seconds << " s, warm-up " << o.warmup << " s" << std::endl;
   int rc = soak(o).run(pid);
   if (srv.pid) {
+    g_child = 0;
     int exit_code = srv.stop();
     std::cout << "# server exit status after SIGTERM: " << exit_code << std::endl;
     if (exit_code != 0) rc = 1;

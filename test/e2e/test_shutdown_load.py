@@ -2,6 +2,7 @@
 one not reading at all (README "Running under systemd": SIGTERM closes every WebSocket with 1001
 and exits 0 within 2 s)."""
 import asyncio
+import re
 import signal
 import socket
 import time
@@ -69,6 +70,19 @@ async def test_sigterm_under_load_closes_every_websocket_with_1001_and_exits_0(m
 
     counts = {}
     readers = [asyncio.create_task(read_until_closed(c, counts)) for c in clients]
+    # Fill its pipe: 2000 DMs of 4000 characters (8 MB) is more than the kernel buffers between
+    # the server and it hold (4 MiB of send buffer at most), so the server's write to it blocks
+    # and the rest waits in its send queue.
+    for i in range(2000):
+        await clients[-1].send(action="message", channel="@stuck", message=f"{i} " + "z" * 3990)
+    backlog = 0
+    for _ in range(100):
+        metrics = s.http("/metrics")[2]
+        backlog = int(re.search(r"^barertc_send_queue_high_water (\d+)", metrics, re.M).group(1))
+        if backlog >= 500:
+            break
+        await asyncio.sleep(0.05)
+    assert backlog >= 500, f"the stuck client's send queue did not back up ({backlog} frames)"
     stop = asyncio.Event()
     flooders = [asyncio.create_task(flood(c, stop)) for c in clients[:FLOODERS]]
     # Let the flood build up backlogs in the server's send queues.

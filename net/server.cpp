@@ -109,8 +109,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
 class ws_session final : public protocol::connection, public std::enable_shared_from_this<ws_session> {
  public:
   ws_session(tcp::socket&& socket, std::shared_ptr<server::impl> srv, std::string ip)
-      : sock_(std::move(socket)),
-        srv_(std::move(srv)),
+      : srv_(std::move(srv)),
+        sock_(std::move(socket)),
         ip_(std::move(ip)),
         parser_(static_cast<size_t>(srv_->opts.max_message_bytes)),
         kill_timer_(sock_.get_executor()),
@@ -448,8 +448,11 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     return out;
   }
 
-  tcp::socket sock_;
+  // srv_ owns the io_context, so it comes first: members are destroyed in reverse order, and the
+  // socket and timers must go while the io_context still exists (a session can be released last,
+  // by a chat actor at shutdown; found by scripts/sanitize.sh asan).
   std::shared_ptr<server::impl> srv_;
+  tcp::socket sock_;
   std::string ip_;
   std::string early_;
   ws_parser parser_;
@@ -507,7 +510,7 @@ bool read_file(const std::string& path, std::string& out) {
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
   http_session(tcp::socket&& socket, std::shared_ptr<server::impl> srv)
-      : stream_(std::move(socket)), srv_(std::move(srv)) {}
+      : srv_(std::move(srv)), stream_(std::move(socket)) {}
 
   void run() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
@@ -679,10 +682,10 @@ class http_session : public std::enable_shared_from_this<http_session> {
     });
   }
 
+  std::shared_ptr<server::impl> srv_;  // first: it owns the io_context the stream needs (see ws_session)
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<server::impl> srv_;
 };
 
 }  // namespace

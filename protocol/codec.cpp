@@ -42,7 +42,9 @@ class reader {
         out = static_cast<Int>(v->GetInt64());
       else if (v->IsDouble() && std::isfinite(v->GetDouble()) &&
                v->GetDouble() == std::floor(v->GetDouble()) &&
-               std::abs(v->GetDouble()) < 9e15)
+               std::abs(v->GetDouble()) < 9e15 &&
+               v->GetDouble() >= static_cast<double>(std::numeric_limits<Int>::min()) &&
+               v->GetDouble() <= static_cast<double>(std::numeric_limits<Int>::max()))
         out = static_cast<Int>(v->GetDouble());
       else if (!v->IsNull())
         fail(key, "a whole number");

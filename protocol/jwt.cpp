@@ -59,6 +59,10 @@ std::variant<jwt_claims, jwt_refusal> verify_jwt(std::string_view token, std::st
                                                  int leeway_seconds, int64_t now_unix) {
   if (token.empty()) return jwt_refusal{"no token was given"};
   if (secret.empty()) return jwt_refusal{"the server has no JWT secret key configured"};
+  // cpp-jwt's base64 decoder indexes its table with a plain (signed) char, so a byte >= 0x80 reads
+  // before the table (found by test/fuzz/fuzz_jwt_page). A token is ASCII; refuse others here.
+  for (unsigned char ch : token)
+    if (ch >= 0x80) return jwt_refusal{"the token is malformed"};
   // cpp-jwt does not read a header without a type; refuse "none" before it reaches the library.
   std::error_code ec;
   jwt::jwt_object obj;

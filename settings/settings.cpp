@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -66,7 +67,7 @@ class table_reader {
       std::optional<double> v = n->value_exact<double>();
       if (!v)
         if (auto i = n->value_exact<int64_t>()) v = static_cast<double>(*i);
-      if (!v || *v < min)
+      if (!v || !std::isfinite(*v) || *v < min)  // nan and inf would switch the limit off unnoticed
         bad(*n, key, "a number of at least " + std::to_string(static_cast<int>(min)));
       else
         out = *v;

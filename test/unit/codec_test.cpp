@@ -125,3 +125,10 @@ TEST_CASE("bad JSON and wrong types are reported in plain words", "[codec]") {
   std::string deep = R"({"x":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
   CHECK(std::holds_alternative<message>(decode(deep)));
 }
+
+TEST_CASE("whole numbers written as doubles must fit the field", "[codec]") {
+  // Found by test/fuzz/fuzz_codec: 3e9 was cast to int (undefined behaviour).
+  CHECK(std::holds_alternative<decode_error>(decode(R"({"video":3000000000.0})")));
+  CHECK(decode_ok(R"({"video":3.0,"msgID":-12.0})").video == 3);
+  CHECK(decode_ok(R"({"msgID":3000000000.0})").msg_id == 3000000000);
+}

@@ -103,3 +103,8 @@ TEST_CASE("jwtRules map the rules claim", "[jwt]") {
   CHECK_FALSE(r["IsNoImageRule"]);
   CHECK_FALSE(r["IsNoDarkVideoRule"]);
 }
+
+TEST_CASE("tokens with non-ASCII bytes are malformed", "[jwt]") {
+  // Found by test/fuzz/fuzz_jwt_page: cpp-jwt's base64 table was read out of bounds.
+  CHECK(refused("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJldmUi\x9a\xb1.") == "the token is malformed");
+}

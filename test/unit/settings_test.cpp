@@ -111,3 +111,14 @@ TEST_CASE("unknown keys in our sections are refused; the reference's other secti
                  "x");
   CHECK(std::holds_alternative<settings>(r));
 }
+
+TEST_CASE("control characters survive to_toml, and RateLimit must be finite", "[settings]") {
+  // Found by test/fuzz/fuzz_settings: DEL was written raw, which TOML forbids.
+  auto d = defaults();
+  d.title = "a\x01b\x7f";
+  auto r = parse(to_toml(d), "written");
+  REQUIRE(std::holds_alternative<settings>(r));
+  CHECK(std::get<settings>(r).title == d.title);
+  CHECK(mentions(problems(std::string(minimal) + "[Server]\nRateLimit = nan\n"), "'Server.RateLimit'"));
+  CHECK(mentions(problems(std::string(minimal) + "[Server]\nRateLimit = inf\n"), "'Server.RateLimit'"));
+}

@@ -218,15 +218,20 @@ struct client : std::enable_shared_from_this<client> {
     if (on_message) on_message(*this, m);
   }
 
-  /// Queues a masked client frame (zero mask key) with this opcode and payload.
-  void send_frame(uint8_t op, std::string_view payload) {
+  /// A masked client frame (zero mask key) with this opcode and payload.
+  static std::string client_frame(uint8_t op, std::string_view payload) {
     std::array<uint8_t, 10> h{};
     auto n = barertc::net::frame_header(op, payload.size(), h);
     h[1] |= 0x80;  // masked, with the key 0,0,0,0
     std::string frame(reinterpret_cast<const char*>(h.data()), n);
     frame.append(4, '\0');
     frame += payload;
-    queue(std::make_shared<const std::string>(std::move(frame)));
+    return frame;
+  }
+
+  /// Queues a client frame with this opcode and payload.
+  void send_frame(uint8_t op, std::string_view payload) {
+    queue(std::make_shared<const std::string>(client_frame(op, payload)));
   }
 
   void send(const std::string& text) { send_frame(barertc::net::opcode::text, text); }

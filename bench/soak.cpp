@@ -429,13 +429,9 @@ class soak {
     }
     ++t_.abrupt_leaves;
     bool reset = chance(0.5);
-    std::string msg = R"({"action":"message","channel":"lobby","message":"never finished"})";
-    std::array<uint8_t, 10> h{};
-    auto n = barertc::net::frame_header(barertc::net::opcode::text, msg.size(), h);
-    h[1] |= 0x80;
-    std::string partial(reinterpret_cast<const char*>(h.data()), n);
-    partial.append(4, '\0');
-    partial += msg.substr(0, msg.size() / 2);
+    auto partial = client::client_frame(barertc::net::opcode::text,
+                                        R"({"action":"message","channel":"lobby","message":"never finished"})");
+    partial.resize(partial.size() - 30);  // the header and half of the payload
     u->on_drained = [this, reset](client& c) { drop(static_cast<user&>(c), reset); };
     u->queue(std::make_shared<const std::string>(std::move(partial)));
   }
@@ -493,8 +489,9 @@ class soak {
     bool fds_ok = end.fds >= 0 && end.fds <= baseline_.fds && settled_;
     bool rss_ok = growth <= limit;
     bool ok = fds_ok && rss_ok && t_.errors() == 0;
-    std::ostringstream codes;
+    std::ostringstream codes, rss_samples;
     for (auto& [code, n] : t_.close_codes) codes << (codes.tellp() ? "," : "") << '"' << code << "\":" << n;
+    for (auto& s : samples_) rss_samples << (rss_samples.tellp() ? "," : "") << s.rss;
     std::ostringstream js;
     js << R"({"scenario":"soak","ok":)" << (ok ? "true" : "false") << ",\"users\":" << o_.users
        << ",\"seconds\":" << o_.seconds << ",\"warmup_s\":" << o_.warmup << ",\"run_s\":" << since(started_)
@@ -508,7 +505,8 @@ class soak {
        << ",\"error_frames\":" << t_.error_frames << ",\"protocol_violations\":" << t_.protocol_violations
        << ",\"close_handshake_failures\":" << t_.close_handshake_failures << ",\"lost_messages\":" << t_.lost_messages
        << ",\"rss_kib_start\":" << baseline_.rss << ",\"rss_kib_warm\":" << warm_.rss << ",\"rss_kib_end\":" << end.rss
-       << ",\"rss_kib_max\":" << rss_max_ << ",\"rss_growth_kib\":" << growth << ",\"rss_growth_limit_kib\":" << limit
+       << ",\"rss_kib_max\":" << rss_max_ << ",\"rss_kib_samples\":[" << rss_samples.str() << "]"
+       << ",\"rss_growth_kib\":" << growth << ",\"rss_growth_limit_kib\":" << limit
        << ",\"fds_start\":" << baseline_.fds << ",\"fds_warm\":" << warm_.fds << ",\"fds_end\":" << end.fds
        << ",\"settled\":" << (settled_ ? "true" : "false") << ",\"settle_s\":" << settle_seconds_
        << ",\"server_cpu_s\":" << cpu_seconds(pid_) << ",\"soak_cpu_s\":" << cpu_seconds(0) << "}";
@@ -602,7 +600,8 @@ Name = "Lobby"
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       std::ifstream f(log);
       std::string text((std::istreambuf_iterator<char>(f)), {});
-      if (auto p = text.find("(port "); p != std::string::npos) port = static_cast<unsigned short>(std::atoi(text.c_str() + p + 6));
+      if (auto p = text.find("(port "); p != std::string::npos)
+        port = static_cast<unsigned short>(std::atoi(text.c_str() + p + 6));
       int status;
       if (!port && waitpid(pid, &status, WNOHANG) == pid) {
         pid = 0;
@@ -676,7 +675,8 @@ int main(int argc, char** argv) {
   }
   beast::error_code ec;
   auto addr = asio::ip::make_address(o.host, ec);
-  if (ec || !addr.is_loopback() || !addr.is_v4()) usage("only IPv4 loopback addresses are allowed (got " + o.host + ")");
+  if (ec || !addr.is_loopback() || !addr.is_v4())
+    usage("only IPv4 loopback addresses are allowed (got " + o.host + ")");
   if (o.users < 2 || o.seconds <= 0 || o.warmup < 0 || o.wave_interval <= 0 || o.report_every <= 0)
     usage("--users must be at least 2 and the durations positive");
   if ((o.port != 0) != (o.pid != 0)) usage("--port and --pid go together (soak a running server)");

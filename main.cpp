@@ -4,10 +4,12 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include "actors/chat.hpp"
 #include "net/server.hpp"
@@ -92,6 +94,19 @@ void raise_fd_limit() {
   }
 }
 
+/// After a stop signal every client has had its 1001 and the network is down; only the chat
+/// actors are left. The actor system waits for each of them on the way out, and a user actor hears
+/// of its closed socket only after the frames already in its mailbox (a flood queued before the
+/// signal can take seconds, or minutes in a sanitizer build). Past `grace`, exit without them.
+void exit_if_teardown_hangs(std::chrono::milliseconds grace) {
+  std::thread([grace] {
+    std::this_thread::sleep_for(grace);
+    std::fprintf(stderr, "barertc: chat actors still busy %lld ms after the network stopped; exiting\n",
+                 static_cast<long long>(grace.count()));
+    std::_Exit(0);
+  }).detach();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -171,6 +186,7 @@ int main(int argc, char** argv) {
                o.io_threads, cfg.server.worker_threads ? std::to_string(cfg.server.worker_threads) : "auto");
   srv.run();
   chat.shutdown();
+  exit_if_teardown_hangs(std::chrono::milliseconds(1000));
   spdlog::info("stopped");
   return 0;
 }

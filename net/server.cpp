@@ -63,6 +63,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
   uint64_t next_id = 0;
   std::atomic<bool> stopping{false};
   asio::steady_timer shutdown_timer{ioc};
+  asio::steady_timer accept_pause{ioc};  ///< back-off after a failed accept (e.g. out of fds)
+  bool accept_failing = false;             ///< only touched by the accept chain
 
   impl(options o, hooks h) : opts(std::move(o)), hk(std::move(h)), ioc(std::max(1, opts.io_threads)) {}
 
@@ -693,10 +695,19 @@ class http_session : public std::enable_shared_from_this<http_session> {
 void server::impl::accept() {
   acceptor.async_accept(asio::make_strand(ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (self->stopping) return;
-    if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<http_session>(std::move(socket), self)->run();
+    if (ec) {
+      // Out of file descriptors (EMFILE/ENFILE) or memory: the pending connection stays in the
+      // backlog, so retrying at once would spin. Pause, say so once per episode, and try again.
+      if (!self->accept_failing) spdlog::error("accept failed: {}; pausing new connections briefly", ec.message());
+      self->accept_failing = true;
+      self->accept_pause.expires_after(std::chrono::milliseconds(100));
+      self->accept_pause.async_wait([self](beast::error_code) { self->accept(); });
+      return;
     }
+    if (self->accept_failing) spdlog::info("accepting connections again");
+    self->accept_failing = false;
+    socket.set_option(tcp::no_delay(true), ec);
+    std::make_shared<http_session>(std::move(socket), self)->run();
     self->accept();
   });
 }

@@ -4,6 +4,7 @@ import html
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -53,7 +54,7 @@ WelcomeMessages = ["Off topic here."]
 class Server:
     """A running barertc process."""
 
-    def __init__(self, settings_text, extra_args=()):
+    def __init__(self, settings_text, extra_args=(), fd_limit=None):
         self.dir = tempfile.mkdtemp(prefix="barertc-e2e-")
         self.config = os.path.join(self.dir, "settings.toml")
         with open(self.config, "w") as f:
@@ -62,7 +63,8 @@ class Server:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [BINARY, "--config", self.config, "--web-root", os.path.join(self.dir, "web"), *extra_args],
-            stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir,
+            preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))) if fd_limit else None)
         self.port = None
         deadline = time.time() + 15
         while time.time() < deadline and self.port is None:

@@ -110,3 +110,34 @@ async def test_binary_frames_are_ignored(server):
     await a.ws.send(b"\x00\x01binary")
     await a.send(action="message", channel="lobby", message="after binary")
     assert (await a.expect("message"))["message"] == "<p>after binary</p>"
+
+
+@run
+async def test_out_of_file_descriptors_pauses_accepting_and_recovers():
+    # A server allowed 64 open files: connections beyond that wait in the backlog while accept
+    # fails; the server says so in its log, keeps serving the connections it has, and accepts
+    # again once descriptors are free.
+    from conftest import Server, settings_text
+    server = Server(settings_text(), fd_limit=64)
+    socks = []
+    try:
+        a, b = await logged_in(server, "alice", "bob")
+        for _ in range(80):
+            s = socket.create_connection(("127.0.0.1", server.port))
+            socks.append(s)
+        deadline = asyncio.get_running_loop().time() + 5
+        while "accept failed" not in server.output():
+            assert asyncio.get_running_loop().time() < deadline, server.output()
+            await asyncio.sleep(0.05)
+        await a.send(action="message", channel="lobby", message="still serving")
+        assert (await b.expect("message"))["message"] == "<p>still serving</p>"
+        for s in socks:
+            s.close()
+        socks.clear()
+        c = await Client.connect(server)
+        assert (await c.login("carol"))["username"] == "carol"
+        assert "accepting connections again" in server.output()
+    finally:
+        for s in socks:
+            s.close()
+        server.stop()

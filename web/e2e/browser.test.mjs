@@ -17,16 +17,15 @@ mkdirSync(shots, { recursive: true });
 
 let server, port, browser;
 
-before(async () => {
-  if (!existsSync(path.join(root, "web/dist/index.html"))) throw new Error("web/dist is not built: run scripts/build-web.sh");
-  if (!existsSync(binary)) throw new Error(`no server binary at ${binary}: run scripts/build.sh`);
+/** Starts the server on `listen` (0: any free port) with the test settings. */
+async function startServer(listen) {
   const dir = mkdtempSync(path.join(tmpdir(), "barertc-browser-"));
   writeFileSync(path.join(dir, "settings.toml"), `
 Title = "Browser Test Chat"
 Branding = "<strong>BareRTC</strong>"
 PermitNSFW = true
 [Server]
-Address = "127.0.0.1:0"
+Address = "127.0.0.1:${listen}"
 [TURN]
 URLs = []
 [[PublicChannels]]
@@ -39,17 +38,25 @@ ID = "offtopic"
 Name = "Off Topic"
 Icon = "fa fa-comments"
 `);
-  server = spawn(binary, ["--config", path.join(dir, "settings.toml"), "--web-root", path.join(root, "web/dist")],
+  const proc = spawn(binary, ["--config", path.join(dir, "settings.toml"), "--web-root", path.join(root, "web/dist")],
     { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-  port = await new Promise((resolve, reject) => {
+  const bound = await new Promise((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error("server did not start: " + out)), 15000);
-    server.stdout.on("data", (d) => {
+    proc.stdout.on("data", (d) => {
       out += d;
       const m = out.match(/\(port (\d+)\)/);
       if (m) { clearTimeout(timer); resolve(Number(m[1])); }
     });
   });
+  return { server: proc, port: bound };
+}
+
+
+before(async () => {
+  if (!existsSync(path.join(root, "web/dist/index.html"))) throw new Error("web/dist is not built: run scripts/build-web.sh");
+  if (!existsSync(binary)) throw new Error(`no server binary at ${binary}: run scripts/build.sh`);
+  ({ server, port } = await startServer(0));
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -151,4 +158,18 @@ test("two users chat, DM, and watch a live webcam; a phone user uses the drawers
   // Tapping beside the drawer closes it.
   await carol.mouse.click(20, 400);
   await carol.waitForSelector(".chat-right:not(.open)");
+});
+
+test("the page comes back by itself after a server restart", async () => {
+  const dave = await user("dave");
+  const exited = new Promise((resolve) => server.once("exit", resolve));
+  server.kill("SIGTERM");
+  await exited;
+  await dave.waitForSelector('.history .notice:has-text("restarting; reconnecting in")');
+  await dave.waitForSelector('[data-test=status]:text("offline")');
+  ({ server } = await startServer(port));
+  await dave.waitForSelector('[data-test=status]:text("online")', { timeout: 30000 });
+  await dave.waitForSelector('.who-row[data-user="dave"]');
+  assert.equal(await dave.isVisible("#username"), false, "no name prompt on reconnect");
+  await dave.screenshot({ path: path.join(shots, "7-after-restart.png") });
 });

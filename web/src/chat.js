@@ -152,14 +152,15 @@ export const ReconnectDelayMs = 5000;
 
 /**
  * The socket closed with `code` after `failures` failed attempts in a row: clears the who list and
- * says whether to try again. No retry after the server's `disconnect`, a normal close (1000) or the
- * server going away (1001), or after too many failures.
+ * says whether to try again. No retry after the server's `disconnect` or a normal close (1000), or
+ * after too many failures. A server restart (1001, going away) is retried after 5–15 s, spread at
+ * random so that a full room does not come back in one burst.
  */
-export function connectionLost(state, code, failures, now = new Date()) {
+export function connectionLost(state, code, failures, now = new Date(), random = Math.random) {
   state.who = [];
   state.watchers.clear();
   if (state.disconnected) return { retry: false };
-  if (code === 1000 || code === 1001) {
+  if (code === 1000) {
     clientNotice(state, "You have been disconnected from the chat server. Reload the page to come back.", now);
     return { retry: false };
   }
@@ -167,7 +168,8 @@ export function connectionLost(state, code, failures, now = new Date()) {
     clientNotice(state, "Could not reconnect to the chat server. Please try again later.", now);
     return { retry: false };
   }
-  clientNotice(state, `Disconnected from the chat server; reconnecting in ${ReconnectDelayMs / 1000} s ` +
-    `(attempt ${failures + 1} of ${MaxReconnects})…`, now);
-  return { retry: true, delay: ReconnectDelayMs };
+  const delay = code === 1001 ? ReconnectDelayMs + Math.floor(random() * 2 * ReconnectDelayMs) : ReconnectDelayMs;
+  const why = code === 1001 ? "The chat server is restarting" : "Disconnected from the chat server";
+  clientNotice(state, `${why}; reconnecting in ${Math.round(delay / 1000)} s (attempt ${failures + 1} of ${MaxReconnects})…`, now);
+  return { retry: true, delay };
 }

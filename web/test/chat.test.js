@@ -100,10 +100,16 @@ describe("connection lost", () => {
     expect(s.history.lobby.at(-1).text).toMatch(/try again later/);
   });
 
-  it("does not reconnect after a disconnect, a normal close or the server going away", () => {
+  it("comes back after a server restart, spread over 5 to 15 s", () => {
+    const s = newState(config, "me");
+    expect(connectionLost(s, 1001, 0, new Date(), () => 0)).toEqual({ retry: true, delay: 5000 });
+    expect(connectionLost(s, 1001, 0, new Date(), () => 0.999).delay).toBe(14990);
+    expect(s.history.lobby.at(-1).text).toMatch(/restarting; reconnecting in 15 s/);
+  });
+
+  it("does not reconnect after a disconnect or a normal close", () => {
     const s = newState(config, "me");
     expect(connectionLost(s, 1000, 0).retry).toBe(false);
-    expect(connectionLost(s, 1001, 0).retry).toBe(false);
     const t = newState(config, "me");
     handleMessage(t, { action: "disconnect" });
     expect(connectionLost(t, 1006, 0).retry).toBe(false);

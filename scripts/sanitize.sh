@@ -26,8 +26,40 @@ if [[ -f "$build_dir/CMakeCache.txt" ]] && ! grep -q '^CMAKE_CXX_COMPILER:.*clan
 fi
 # At most two jobs: CI machines have two cores, and so do shared development machines.
 jobs=${JOBS:-2}
-CC=clang-14 CXX=clang++-14 cmake -S . -B "$build_dir" -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBARERTC_SANITIZE=$sanitize > /dev/null
+export CC=clang-14 CXX=clang++-14
+cmake_args=(-DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  -DBARERTC_SANITIZE=$sanitize)
+
+# TSan must see every hand-over between threads, and most of ours go through CAF's mailboxes and
+# scheduler inside libcaf_core.so. Debian's build of it is not instrumented, which buries real
+# reports under thousands of false ones, so build the same CAF (0.17.6, Debian's source package,
+# fetched with apt-get through a private deb-src list) with -fsanitize=thread, once per build dir
+# (about a minute), and compile and link against it.
+build_caf_tsan() {
+  local caf=$PWD/$build_dir/caf
+  if [[ ! -f $caf/build/lib/libcaf_core.so ]]; then
+    local apt=$caf/apt
+    rm -rf "$caf" && mkdir -p "$apt"/{lists/partial,cache/archives/partial,parts}
+    echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main" \
+      > "$apt/sources.list"
+    local opts=(-o Dir::Etc::SourceList="$apt/sources.list" -o Dir::Etc::SourceParts="$apt/parts"
+      -o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache" -o Debug::NoLocking=1)
+    apt-get "${opts[@]}" update -qq
+    (cd "$caf" && apt-get "${opts[@]}" source --tar-only -qq actor-framework 2>&1 | grep -v unsandboxed || true)
+    tar -xzf "$caf"/actor-framework_*.orig.tar.gz -C "$caf"
+    mv "$caf"/actor-framework-*/ "$caf/src"
+    cmake -S "$caf/src" -B "$caf/build" -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAF_NO_AUTO_LIBCPP=yes -DCAF_NO_IO=yes -DCAF_NO_EXAMPLES=yes \
+      -DCAF_NO_UNIT_TESTS=yes -DCAF_NO_OPENCL=yes -DCAF_NO_OPENSSL=yes -DCAF_NO_PYTHON=yes -DCAF_NO_TOOLS=yes \
+      -DCAF_NO_COMPILER_CHECK=yes "-DCMAKE_CXX_FLAGS=-fsanitize=thread -fno-omit-frame-pointer" \
+      -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread > /dev/null
+    cmake --build "$caf/build" -j "$jobs" --target libcaf_core_shared > /dev/null
+  fi
+  cmake_args+=(-DCAF_CORE="$caf/build/lib/libcaf_core.so"
+    "-DCMAKE_CXX_FLAGS=-I$caf/src/libcaf_core -I$caf/build/libcaf_core")
+}
+[[ $mode == tsan ]] && build_caf_tsan
+cmake -S . -B "$build_dir" "${cmake_args[@]}" > /dev/null
 cmake --build "$build_dir" -j "$jobs" --target barertc unit_tests
 
 reports=$(mktemp -d)
@@ -48,6 +80,10 @@ deselect=(
   # Sends 190 requests without reading the replies against SendQueueLimit = 64: whether the server
   # flushes fast enough is a race it loses now and then when slowed down (1008 "too slow").
   test_hostile.py::test_injection_in_channel_and_target_fields_is_escaped
+  # Runs the server with 64 descriptors. The sanitizer runtimes need descriptors of their own:
+  # UBSan's vptr check probes memory through a pipe and, with none left, reports a false
+  # "invalid vptr" in Boost's error_category; under TSan the server never reaches the limit's log.
+  test_limits.py::test_out_of_file_descriptors_pauses_accepting_and_recovers
 )
 if [[ $mode == tsan ]]; then
   deselect+=(

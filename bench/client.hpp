@@ -83,6 +83,98 @@ inline void raise_fd_limit() {
   }
 }
 
+/// Sits in front of ws_parser and takes large who lists out of the byte stream: their entries are
+/// counted as the bytes arrive and never held whole (at N=10000 each list is ~1 MB, and every
+/// client receives one at once). Every other frame goes on to the parser unchanged. Relies on the
+/// server's frames being unmasked and unfragmented, which ours are.
+class who_streamer {
+ public:
+  static constexpr size_t large = 64 * 1024;  ///< smaller frames are left to the parser
+
+  /// Feeds bytes; `pass(data, n)` gets the bytes for the parser, `who(count)` each streamed list.
+  template <class Pass, class Who>
+  void feed(const char* p, size_t n, Pass&& pass, Who&& who) {
+    while (n) {
+      if (left_ == 0 && !streaming_) {
+        // Between frames: gather the header and, for a large frame, the start of its payload.
+        size_t take = std::min(n, want_ - head_.size());
+        head_.append(p, take);
+        p += take, n -= take;
+        if (head_.size() < want_) continue;
+        if (!decide()) continue;  // needs more bytes (want_ grew)
+        if (!streaming_) {
+          pass(head_.data(), head_.size());
+          head_.clear();
+          want_ = 2;
+        }
+        continue;
+      }
+      size_t take = std::min<uint64_t>(n, left_);
+      if (streaming_) count(std::string_view(p, take));
+      else pass(p, take);
+      p += take, n -= take, left_ -= take;
+      if (left_ == 0 && streaming_) {
+        streaming_ = false;
+        who(entries_);
+      }
+    }
+  }
+
+ private:
+  static constexpr std::string_view prefix = R"({"action":"who")";
+  static constexpr std::string_view key = "\"username\":";
+
+  /// With the header (and maybe the payload's start) in head_: sets left_ and streaming_, or
+  /// raises want_ and returns false.
+  bool decide() {
+    auto b = reinterpret_cast<const uint8_t*>(head_.data());
+    size_t hl = 2;
+    uint64_t len = b[1] & 0x7f;
+    if (len == 126) hl = 4;
+    if (len == 127) hl = 10;
+    if (head_.size() < hl) return want_ = hl, false;
+    if (len == 126) len = (uint64_t(b[2]) << 8) | b[3];
+    if (len == 127) {
+      len = 0;
+      for (int i = 2; i < 10; ++i) len = (len << 8) | b[i];
+    }
+    bool text = (b[0] & 0x0f) == 0x1;
+    if (!text || len < large) {
+      left_ = len;
+      if (left_ == 0) want_ = 2;  // an empty frame is complete with its header
+      return true;
+    }
+    if (head_.size() < hl + prefix.size()) return want_ = hl + prefix.size(), false;
+    std::string_view start(head_.data() + hl, prefix.size());
+    left_ = len - prefix.size();
+    if (start != prefix) return true;  // a large frame of another kind: the parser takes it
+    streaming_ = true;
+    entries_ = 0;
+    carry_.clear();
+    head_.clear();
+    want_ = 2;
+    return true;
+  }
+
+  /// Counts `"username":` in a chunk, including one split across chunks.
+  void count(std::string_view chunk) {
+    std::string joined = carry_;
+    joined.append(chunk.substr(0, std::min(chunk.size(), key.size() - 1)));
+    for (size_t at = joined.find(key); at != std::string::npos && at < carry_.size(); at = joined.find(key, at + 1))
+      ++entries_;
+    for (size_t at = chunk.find(key); at != std::string_view::npos; at = chunk.find(key, at + key.size())) ++entries_;
+    std::string tail = carry_ + std::string(chunk.substr(chunk.size() - std::min(chunk.size(), key.size() - 1)));
+    carry_ = tail.substr(tail.size() - std::min(tail.size(), key.size() - 1));
+  }
+
+  std::string head_;
+  size_t want_ = 2;
+  uint64_t left_ = 0;
+  bool streaming_ = false;
+  size_t entries_ = 0;
+  std::string carry_;
+};
+
 /// One chat client on a raw socket: the handshake by hand, frames parsed by the server's own
 /// ws_parser (in its server-frames mode), several frames handled per read. Client frames use a
 /// zero mask key, which leaves the payload as is (a load generator's shortcut; browsers use
@@ -99,6 +191,7 @@ struct client : std::enable_shared_from_this<client> {
   int id;
   std::string name;
   barertc::net::ws_parser parser;
+  who_streamer streamer;
   std::string handshake;  // response bytes until the blank line
   bool upgraded = false;
   bool count_who = true;  ///< Count the entries of each who list into who_size.
@@ -184,7 +277,15 @@ struct client : std::enable_shared_from_this<client> {
         upgraded = true;
         data = std::string_view(handshake).substr(end_of_head + 4);
       }
-      parser.feed(data.data(), data.size(), [this](barertc::net::ws_event&& ev) { on_event(std::move(ev)); });
+      streamer.feed(
+          data.data(), data.size(),
+          [this](const char* p, size_t len) {
+            parser.feed(p, len, [this](barertc::net::ws_event&& ev) { on_event(std::move(ev)); });
+          },
+          [this](size_t entries) {
+            if (count_who) who_size = entries;
+            if (on_who) on_who(*this);
+          });
       if (!handshake.empty() && upgraded) std::string().swap(handshake);
       if (closed || n < buf.size()) break;
     }

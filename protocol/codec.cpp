@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cctype>
 #include <cmath>
 #include <limits>
 
@@ -275,9 +276,41 @@ void write_message(writer_t& w, const message& m) {
   w.EndObject();
 }
 
+/// Byte offset of a `\uDC00`-`\uDFFF` escape that does not follow a high-surrogate escape, or
+/// npos. RapidJSON 1.1.0 turns such a lone low surrogate into bytes that are not UTF-8, and a
+/// browser that receives them in a text frame must close its WebSocket (RFC 6455 8.1): relayed,
+/// one message would disconnect everyone who sees it (found by test/fuzz/fuzz_codec).
+size_t lone_low_surrogate(std::string_view json) {
+  auto hex4 = [&](size_t at) -> long {
+    if (at + 4 > json.size()) return -1;
+    long v = 0;
+    for (size_t i = at; i < at + 4; ++i) {
+      char c = static_cast<char>(std::tolower(static_cast<unsigned char>(json[i])));
+      if (c >= '0' && c <= '9')
+        v = v * 16 + (c - '0');
+      else if (c >= 'a' && c <= 'f')
+        v = v * 16 + (c - 'a' + 10);
+      else
+        return -1;
+    }
+    return v;
+  };
+  size_t after_high = std::string_view::npos;  // where an escape right after a high surrogate starts
+  for (size_t i = json.find('\\'); i != std::string_view::npos && i + 1 < json.size();
+       i = json.find('\\', i)) {
+    long v = json[i + 1] == 'u' ? hex4(i + 2) : -1;
+    if (v >= 0xDC00 && v <= 0xDFFF && i != after_high) return i;
+    after_high = v >= 0xD800 && v <= 0xDBFF ? i + 6 : std::string_view::npos;
+    i += v >= 0 ? 6 : 2;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 std::variant<message, decode_error> decode(std::string_view json) {
+  if (auto at = lone_low_surrogate(json); at != std::string_view::npos)
+    return decode_error{"Invalid JSON: lone surrogate in a \\u escape (at byte " + std::to_string(at) + ")"};
   rapidjson::Document doc;
   constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
   doc.Parse<flags>(json.data(), json.size());

@@ -132,3 +132,11 @@ TEST_CASE("whole numbers written as doubles must fit the field", "[codec]") {
   CHECK(decode_ok(R"({"video":3.0,"msgID":-12.0})").video == 3);
   CHECK(decode_ok(R"({"msgID":3000000000.0})").msg_id == 3000000000);
 }
+
+TEST_CASE("a lone low surrogate escape is refused, pairs are kept", "[codec]") {
+  // Found by test/fuzz/fuzz_codec: RapidJSON decoded \udd23 to bytes that are not UTF-8, which a
+  // browser receiving the relayed frame must treat as fatal.
+  CHECK(std::holds_alternative<decode_error>(decode(R"({"message":"a\udd23b"})")));
+  CHECK(std::holds_alternative<decode_error>(decode(R"({"message":"\ud83d\ud83d\ude00"})")));
+  CHECK(decode_ok(R"({"message":"\ud83d\ude00 \\udd23 \u00e9"})").message == "\xF0\x9F\x98\x80 \\udd23 \xC3\xA9");
+}

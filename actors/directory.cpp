@@ -37,6 +37,7 @@ struct directory_state {
   bool flush_pending = false;
   clock::time_point first_change{};  ///< oldest change not yet in a sent who list
   clock::time_point last_change{};
+  clock::time_point last_who_sent{};  ///< when the last who list went out
   std::mt19937_64 rng{std::random_device{}()};
   std::vector<frame> presence_batch;  ///< presence lines waiting for the next batch
   clock::time_point last_presence{};
@@ -66,14 +67,18 @@ void send_who_now(self_ptr self) {
   for (auto& [name, u] : st.users)
     if (u.who.status != "hidden") entries.emplace_back(u.who_json);
   broadcast(self, protocol::encode_who_list(entries), true);
+  st.last_who_sent = clock::now();
   protocol::metrics().who_lists_built.fetch_add(1, std::memory_order_relaxed);
 }
 
 /// Roster changed. The who list goes out once the roster has been quiet for a moment, or at the
 /// latest when the oldest unsent change is max_wait old. A list to everyone costs O(N^2) bytes, so
-/// both grow with the room: quiet = N^2/16000 ms (at most 1 s), max_wait = N^2/800 ms (at most 30 s),
-/// neither below WhoListDelayMs. At 1000 users a change shows after 62 ms, at 2000 after 250 ms; a
-/// join storm costs a handful of lists instead of one per join.
+/// both grow with the room: quiet = N^2/16000 ms (at most 1 s), max_wait = N^2/800 ms (at most
+/// 2 min), neither below WhoListDelayMs. At 1000 users a change shows after 62 ms, at 2000 after
+/// 250 ms; a join storm costs a handful of lists instead of one per join. Lists are also at least
+/// min_gap = N^2/4000 ms apart (1 s at 2000 users, 25 s at 10000): sending one keeps the network
+/// busy, which stalls the logins in flight, which looks like a quiet roster; without the gap a big
+/// room's storm fed on itself (a 10000-user storm received 120 GB of lists, mostly the same list).
 void who_changed(self_ptr self, const context& ctx) {
   auto& st = self->state;
   auto now = clock::now();
@@ -91,9 +96,10 @@ void who_timer(self_ptr self, const context& ctx) {
   int64_t base = ctx.cfg.server.who_list_delay_ms;
   auto n = static_cast<int64_t>(st.users.size());
   auto quiet = std::chrono::milliseconds(std::clamp<int64_t>(n * n / 16000, base, 1000));
-  auto max_wait = std::chrono::milliseconds(std::clamp<int64_t>(n * n / 800, base, 30000));
+  auto max_wait = std::chrono::milliseconds(std::clamp<int64_t>(n * n / 800, base, 120000));
+  auto min_gap = std::chrono::milliseconds(std::min<int64_t>(n * n / 4000, 60000));
   auto now = clock::now();
-  auto due = std::min(st.last_change + quiet, st.first_change + max_wait);
+  auto due = std::max(std::min(st.last_change + quiet, st.first_change + max_wait), st.last_who_sent + min_gap);
   if (now >= due) {
     st.flush_pending = false;
     return send_who_now(self);

@@ -1,6 +1,6 @@
 /// Fuzzes the WebSocket frame parser (net/ws_frame) with arbitrary client bytes. The first byte
 /// picks where the stream is split; the events must not depend on how the bytes arrive, no data
-/// message may exceed the limit, and errors carry 1002 or 1009.
+/// message may exceed the limit, and errors carry 1002, 1007 (text that is not UTF-8) or 1009.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -27,7 +27,8 @@ std::vector<seen> run(const uint8_t* data, size_t size, size_t chunk) {
   auto on_event = [&](ws_event&& ev) {
     if ((ev.type == ws_event::kind::text || ev.type == ws_event::kind::binary) && ev.payload.size() > max_message)
       std::abort();
-    if (ev.type == ws_event::kind::error && ev.code != 1002 && ev.code != 1009) std::abort();
+    if (ev.type == ws_event::kind::error && ev.code != 1002 && ev.code != 1007 && ev.code != 1009)
+      std::abort();
     out.push_back({static_cast<int>(ev.type), std::move(ev.payload), ev.code});
   };
   for (size_t i = 0; i < size; i += chunk)

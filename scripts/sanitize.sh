@@ -14,8 +14,7 @@ cd "$(dirname "$0")/.."
 mode=${1:-}
 case "$mode" in
   asan) build_dir=build-asan sanitize=address tests=(-E '^(bench: smoke|web:)') targets=(soak) ;;
-  # e2e: shutdown_load is one throughput test (see `deselect` below), so the whole file is left out.
-  tsan) build_dir=build-tsan sanitize=thread tests=(-R '^e2e:' -E '^e2e: shutdown_load$') targets=() ;;
+  tsan) build_dir=build-tsan sanitize=thread tests=(-R '^e2e:') targets=() ;;
   *) echo "usage: scripts/sanitize.sh asan|tsan" >&2; exit 2 ;;
 esac
 build_dir=${BUILD_DIR:-$build_dir}
@@ -87,14 +86,6 @@ deselect=(
   # "invalid vptr" in Boost's error_category; under TSan the server never reaches the limit's log.
   test_limits.py::test_out_of_file_descriptors_pauses_accepting_and_recovers
 )
-if [[ $mode == tsan ]]; then
-  deselect+=(
-    # Throughput test: 2000 messages of 4 KB within the test's time limit. TSan's 5-15x slowdown
-    # makes it time out; its code paths run in the other tests.
-    # (test_shutdown_load.py, 300 users and a 500-frame backlog, is excluded above for the same reason.)
-    test_limits.py::test_client_that_never_reads_is_dropped_while_others_chat
-  )
-fi
 export PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-} ${deselect[*]/#/--deselect=}"
 
 # The e2e servers write their logs under $TMPDIR; keep them here so reports that went to a log

@@ -100,7 +100,7 @@ void on_login(self_ptr self, const user_env& env, protocol::message& msg) {
     spdlog::info("token sign-in for '{}' (issuer '{}', operator: {})", claims->subject, claims->issuer, claims->op);
     msg.username = claims->subject;
   }
-  auto checked = protocol::check_username(msg.username);
+  auto checked = protocol::check_username(msg.username, self->state.ctx->cfg.server.max_username_length);
   if (checked.index() == 1) return notice(env, std::string(std::get<1>(checked)));
   login_request req;
   req.who.username = std::get<0>(std::move(checked));
@@ -181,7 +181,7 @@ void post_message(self_ptr self, const user_env& env, const protocol::message& m
   if (!msg.channel.empty() && msg.channel[0] == '@') {
     auto to = std::string(protocol::trim(std::string_view(msg.channel).substr(1)));
     if (to.empty()) return notice(env, "Who is that message for? Name a user after the @.");
-    if (protocol::check_username(to).index() != 0)
+    if (protocol::check_username(to, self->state.ctx->cfg.server.max_username_length).index() != 0)
       return notice(env, "Could not deliver your message: there is no user called " + protocol::escape_html(to) + ".");
     out.msg_id = ++*self->state.ctx->msg_ids;
     self->send(env.directory, dm_atom::value, to, std::move(out));

@@ -16,23 +16,24 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-name_check check_username(std::string_view requested) {
+name_check check_username(std::string_view requested, size_t max_chars) {
+  auto refuse = [](std::string reason) { return name_check(std::in_place_index<1>, std::move(reason)); };
   auto name = trim(requested);
-  if (name.empty()) return std::string("anonymous");
-  if (utf8_length(name) > max_username_chars)
-    return std::string_view("Your username is too long: use at most 32 characters.");
-  if (name.front() == '@') return std::string_view("Your username may not start with @.");
+  if (name.empty()) return name_check(std::in_place_index<0>, "anonymous");
+  if (utf8_length(name) > max_chars)
+    return refuse("Your username is too long: use at most " + std::to_string(max_chars) + " characters.");
+  if (name.front() == '@') return refuse("Your username may not start with @.");
   for (size_t i = 0; i < name.size(); ++i) {
     auto c = static_cast<unsigned char>(name[i]);
     // C0 controls, DEL, and C1 controls (encoded as 0xC2 0x80-0x9F).
     bool control = c < 0x20 || c == 0x7F ||
                    (c == 0xC2 && i + 1 < name.size() && static_cast<unsigned char>(name[i + 1]) < 0xA0);
-    if (control) return std::string_view("Your username may not contain control characters.");
-    if (c == '/') return std::string_view("Your username may not contain a slash (/).");
+    if (control) return refuse("Your username may not contain control characters.");
+    if (c == '/') return refuse("Your username may not contain a slash (/).");
     if (c == '<' || c == '>' || c == '&' || c == '"' || c == '\'' || c == '`')
-      return std::string_view("Your username may not contain any of < > & \" ' `.");
+      return refuse("Your username may not contain any of < > & \" ' `.");
   }
-  return std::string(name);
+  return name_check(std::in_place_index<0>, std::string(name));
 }
 
 std::string display_text(std::string_view text, size_t max_chars) {

@@ -6,16 +6,17 @@
 
 namespace barertc::protocol {
 
-/// Longest username, in characters.
+/// Longest username, in characters, unless settings say otherwise (`[Server] MaxUsernameLength`).
 inline constexpr size_t max_username_chars = 32;
 
-/// A username that passed the rules, or the reason it did not (fit to show the user).
-using name_check = std::variant<std::string, std::string_view>;
+/// A username that passed the rules (index 0), or the reason it did not, fit to show the user
+/// (index 1).
+using name_check = std::variant<std::string, std::string>;
 
 /// Trims the requested name; empty becomes "anonymous". Refuses control characters, a leading
 /// `@`, `/` anywhere, the HTML-special characters `< > & " ' \``, and names longer than
-/// max_username_chars. index 0 = accepted name.
-name_check check_username(std::string_view requested);
+/// `max_chars` characters.
+name_check check_username(std::string_view requested, size_t max_chars = max_username_chars);
 
 /// Display text from a token claim (nickname, emoji, gender): control characters and `<`, `>`
 /// dropped, at most `max_chars` characters. Clients show it as text; this keeps it tag-free anyway.

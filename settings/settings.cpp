@@ -245,6 +245,7 @@ std::variant<settings, errors> parse(std::string_view text, const std::string& s
     r.integer("IOThreads", v.io_threads, 1, 256);
     r.integer("MaxMessageBytes", v.max_message_bytes, 1024, int64_t(1) << 32);
     r.integer("MaxTextLength", v.max_text_length, 1, 1 << 24);
+    r.integer("MaxUsernameLength", v.max_username_length, 1, 256);
     r.integer("SendQueueLimit", v.send_queue_limit, 1, 1 << 20);
     r.integer("SendQueueBytes", v.send_queue_bytes, 1024, int64_t(1) << 34);
     r.integer("PingInterval", v.ping_interval, 1, 3600);
@@ -343,6 +344,7 @@ std::string to_toml(const settings& s) {
     << "IOThreads = " << s.server.io_threads << "  # network threads\n"
     << "MaxMessageBytes = " << s.server.max_message_bytes << "\n"
     << "MaxTextLength = " << s.server.max_text_length << "\n"
+    << "MaxUsernameLength = " << s.server.max_username_length << "\n"
     << "SendQueueLimit = " << s.server.send_queue_limit << "\n"
     << "SendQueueBytes = " << s.server.send_queue_bytes << "\n"
     << "PingInterval = " << s.server.ping_interval << "\n"

@@ -53,6 +53,7 @@ struct server {
   int io_threads = 1;      ///< Beast/Asio network threads.
   int64_t max_message_bytes = 40 * 1024 * 1024;  ///< Largest inbound WebSocket message.
   int max_text_length = 4000;                    ///< Longest chat text, in characters.
+  int max_username_length = 32;                  ///< Longest username, in characters.
   int send_queue_limit = 4096;                   ///< Frames queued per connection before "too slow".
   int64_t send_queue_bytes = 8 * 1024 * 1024;    ///< Bytes queued per connection before "too slow".
   int ping_interval = 30;                        ///< Seconds between server pings.

@@ -49,6 +49,16 @@ async def test_bad_names_are_refused_and_can_retry(server):
 
 
 @run
+async def test_username_length_limit_comes_from_settings(make_server):
+    server = make_server(limits={"MaxUsernameLength": 8})
+    c = await Client.connect(server)
+    await c.send(action="login", username="ninechars")
+    err = await c.expect("error")
+    assert err["message"] == "Your username is too long: use at most 8 characters."
+    assert (await c.login("eight888"))["username"] == "eight888"
+
+
+@run
 async def test_actions_before_login_are_refused(server):
     c = await Client.connect(server)
     await c.send(action="message", channel="lobby", message="hi")

@@ -63,3 +63,10 @@ TEST_CASE("usernames with HTML-special characters are refused and claim text los
   CHECK(display_text("bell\x07x", 64) == "bellx");
   CHECK(display_text("ünïcödé", 3) == "ünï");
 }
+
+TEST_CASE("the username length limit comes from the caller", "[names]") {
+  auto r = check_username(std::string(21, 'x'), 20);
+  REQUIRE(r.index() == 1);
+  CHECK(std::get<1>(r) == "Your username is too long: use at most 20 characters.");
+  CHECK(check_username(std::string(20, 'x'), 20).index() == 0);
+}

@@ -122,3 +122,23 @@ TEST_CASE("control characters survive to_toml, and RateLimit must be finite", "[
   CHECK(mentions(problems(std::string(minimal) + "[Server]\nRateLimit = nan\n"), "'Server.RateLimit'"));
   CHECK(mentions(problems(std::string(minimal) + "[Server]\nRateLimit = inf\n"), "'Server.RateLimit'"));
 }
+
+TEST_CASE("the limits of [Server] are read, written and range-checked", "[settings]") {
+  auto r = parse(std::string("[Server]\nIdleTimeout = 90\nMaxHeaderBytes = 8192\nMaxBodyBytes = 65536\n"
+                             "MaxUsernameLength = 20\nMaxConnectionsPerIP = 5\nLoginTimeout = 10\n") + minimal,
+                 "x");
+  REQUIRE(std::holds_alternative<settings>(r));
+  auto& s = std::get<settings>(r);
+  CHECK(s.server.idle_timeout == 90);
+  CHECK(s.server.max_header_bytes == 8192);
+  CHECK(s.server.max_body_bytes == 65536);
+  CHECK(s.server.max_username_length == 20);
+  CHECK(s.server.max_connections_per_ip == 5);
+  CHECK(s.server.login_timeout == 10);
+  // What the server writes as its defaults file carries every one of them.
+  auto text = to_toml(s);
+  for (auto key : {"IdleTimeout = 90", "MaxHeaderBytes = 8192", "MaxBodyBytes = 65536", "MaxUsernameLength = 20"})
+    CHECK(text.find(key) != std::string::npos);
+  CHECK(mentions(problems(std::string("[Server]\nMaxUsernameLength = 0\n") + minimal), "MaxUsernameLength"));
+  CHECK(mentions(problems(std::string("[Server]\nMaxHeaderBytes = \"big\"\n") + minimal), "MaxHeaderBytes"));
+}

@@ -21,6 +21,12 @@ bool mentions(const std::vector<std::string>& ps, std::string_view what) {
   return false;
 }
 const char* minimal = "[[PublicChannels]]\nID = \"lobby\"\nName = \"Lobby\"\n";
+/// Settings from `text` plus one channel; the text must be valid.
+settings parsed(const std::string& text) {
+  auto r = parse(text + minimal, "x");
+  REQUIRE(std::holds_alternative<settings>(r));
+  return std::get<settings>(std::move(r));
+}
 }  // namespace
 
 TEST_CASE("the defaults file parses back to the defaults", "[settings]") {
@@ -60,11 +66,8 @@ TEST_CASE("load_or_create writes the defaults when the file is missing", "[setti
 }
 
 TEST_CASE("keys are read with their types, and both names of the read limit work", "[settings]") {
-  auto r = parse(std::string("Title = \"My Chat\"\nPermitNSFW = true\nWebSocketReadLimit = 2048\n"
-                             "[Server]\nWorkerThreads = 3\nIOThreads = 2\nRateLimit = 2.5\n") + minimal,
-                 "x");
-  REQUIRE(std::holds_alternative<settings>(r));
-  auto& s = std::get<settings>(r);
+  auto s = parsed("Title = \"My Chat\"\nPermitNSFW = true\nWebSocketReadLimit = 2048\n"
+                  "[Server]\nWorkerThreads = 3\nIOThreads = 2\nRateLimit = 2.5\n");
   CHECK(s.title == "My Chat");
   CHECK(s.permit_nsfw);
   CHECK(s.server.max_message_bytes == 2048);
@@ -124,11 +127,8 @@ TEST_CASE("control characters survive to_toml, and RateLimit must be finite", "[
 }
 
 TEST_CASE("the limits of [Server] are read, written and range-checked", "[settings]") {
-  auto r = parse(std::string("[Server]\nIdleTimeout = 90\nMaxHeaderBytes = 8192\nMaxBodyBytes = 65536\n"
-                             "MaxUsernameLength = 20\nMaxConnectionsPerIP = 5\nLoginTimeout = 10\n") + minimal,
-                 "x");
-  REQUIRE(std::holds_alternative<settings>(r));
-  auto& s = std::get<settings>(r);
+  auto s = parsed("[Server]\nIdleTimeout = 90\nMaxHeaderBytes = 8192\nMaxBodyBytes = 65536\n"
+                  "MaxUsernameLength = 20\nMaxConnectionsPerIP = 5\nLoginTimeout = 10\n");
   CHECK(s.server.idle_timeout == 90);
   CHECK(s.server.max_header_bytes == 8192);
   CHECK(s.server.max_body_bytes == 65536);

@@ -85,6 +85,18 @@ void tune_malloc() {
 #endif
 }
 
+/// Gives the heap's free pages back to the kernel every few seconds. glibc only trims the top of
+/// each heap, so the pages freed inside it after a join storm (queues, lists, parser buffers)
+/// otherwise stay resident for as long as the process lives.
+void trim_heap_periodically(std::chrono::seconds every) {
+  std::thread([every] {
+    for (;;) {
+      std::this_thread::sleep_for(every);
+      malloc_trim(0);
+    }
+  }).detach();
+}
+
 /// Each browser holds a socket: lift the soft open-file limit to the hard one.
 void raise_fd_limit() {
   rlimit lim{};
@@ -116,6 +128,7 @@ int main(int argc, char** argv) {
 
   raise_fd_limit();
   tune_malloc();
+  trim_heap_periodically(std::chrono::seconds(5));
   bool created = false;
   auto loaded = f.check_config ? [&]() -> std::variant<settings::settings, settings::errors> {
     std::ifstream probe(f.config);

@@ -80,7 +80,11 @@ class runner {
     else if (o_.scenario == "fanout" || o_.scenario == "fanout-open" || o_.scenario == "slow")
       join(o_.users, [this] { after_settle([this] { start_fanout(); }); });
     else if (o_.scenario == "dm") join(o_.users, [this] { after_settle([this] { start_dm(); }); });
-    else if (o_.scenario == "idle") join(o_.users, [this] { after_settle([this] { finish_idle(); }); });
+    else if (o_.scenario == "idle") join(o_.users, [this] {
+        // Idle memory is read once the room has been idle for 10 s: the server returns free heap
+        // pages every 5 s, and a room is idle for much longer than that in practice.
+        after_settle([this] { finish_idle(); }, std::chrono::seconds(10));
+      });
     else {
       std::fprintf(stderr, "loadgen: unknown scenario %s\n", o_.scenario.c_str());
       return 2;
@@ -123,8 +127,8 @@ class runner {
     asio::post(ioc_, join_done_);
   }
 
-  void after_settle(std::function<void()> next) {
-    auto t = std::make_shared<asio::steady_timer>(ioc_, std::chrono::milliseconds(500));
+  void after_settle(std::function<void()> next, std::chrono::milliseconds wait = std::chrono::milliseconds(500)) {
+    auto t = std::make_shared<asio::steady_timer>(ioc_, wait);
     t->async_wait([t, next](beast::error_code) { next(); });
   }
 

@@ -51,8 +51,8 @@ if [[ $mode == quick ]]; then
   config=slow.toml; start_server "$@"; gen --scenario slow --users 50 --duration 4 --timeout 60
   exit 0
 fi
-for n in 500 1000 2000; do
-  start_server "$@"; gen --scenario join --users $n --timeout 600
+for n in 500 1000 2000 10000; do
+  start_server "$@"; gen --scenario join --users $n --timeout 1200
 done
 start_server "$@"; gen --scenario fanout --users 1000 --duration 10 --timeout 300
 start_server "$@"; gen --scenario fanout-open --users 1000 --rate 40 --duration 10 --timeout 300
@@ -60,7 +60,7 @@ start_server "$@"; gen --scenario dm --users 1000 --pairs 50 --duration 10 --tim
 config=slow.toml; start_server "$@"; gen --scenario slow --users 1000 --duration 10 --timeout 300
 config=settings.toml
 start_server "$@"; gen --scenario idle --users 1000 --timeout 600
-start_server "$@"; gen --scenario idle --users 5000 --timeout 1200
+start_server "$@"; gen --scenario idle --users 10000 --timeout 1200
 # Thread counts: the same fan-out with a few --workers / --io-threads combinations.
 for threads in "1 1" "2 1" "1 2" "2 2"; do
   set -- $threads

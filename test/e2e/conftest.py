@@ -248,6 +248,19 @@ class Client:
         await self.ws.close()
 
 
+async def stalled_client(server, name):
+    """A logged-in client that will not read again: a tiny receive buffer, and the library may buffer
+    a single message, so the server's writes to it soon block."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", server.port))
+    c = Client(await websockets.connect(server.url, sock=sock, max_size=None, max_queue=1, read_limit=2 ** 12,
+                                        close_timeout=1))
+    OPEN_CLIENTS.append(c)
+    await c.login(name)
+    return c
+
+
 async def logged_in(server, *names):
     clients = []
     for n in names:

@@ -59,14 +59,6 @@ async def test_username_length_limit_comes_from_settings(make_server):
 
 
 @run
-async def test_actions_before_login_are_refused(server):
-    c = await Client.connect(server)
-    await c.send(action="message", channel="lobby", message="hi")
-    err = await c.expect("error")
-    assert err["message"] == "You must log in first."
-
-
-@run
 async def test_me_updates_everyones_who_list_including_old_booleans(server):
     a, b = await logged_in(server, "alice", "bob")
     await a.send(action="me", video=1 | 2, status="away")

@@ -10,7 +10,7 @@ import time
 
 import websockets
 
-from conftest import Client, run
+from conftest import Client, run, stalled_client
 
 USERS = 300
 FLOODERS = 10
@@ -70,14 +70,8 @@ async def test_sigterm_under_load_closes_every_websocket_with_1001_and_exits_0(m
     for start in range(0, USERS, 50):
         clients += await asyncio.gather(*(connect_and_login(s, f"user{i}") for i in range(start, start + 50)))
 
-    # One client that stops reading after login: a tiny receive buffer, and the library is allowed
-    # to buffer a single message, so the server's writes to it soon block.
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.connect(("127.0.0.1", s.port))
-    stuck = Client(await websockets.connect(s.url, sock=sock, max_size=None, max_queue=1, read_limit=2 ** 12,
-                                            close_timeout=1))
-    await stuck.login("stuck")
+    # One client that stops reading after login.
+    stuck = await stalled_client(s, "stuck")
 
     counts = {}
     readers = [asyncio.create_task(read_until_closed(c, counts)) for c in clients]

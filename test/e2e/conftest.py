@@ -174,6 +174,14 @@ class Client:
         OPEN_CLIENTS.append(c)
         return c
 
+    @classmethod
+    async def joined(cls, server, name):
+        """Connected, logged in as `name`, and past the welcome notices."""
+        c = await cls.connect(server)
+        await c.login(name)
+        await c.drain(0.2)
+        return c
+
     async def send(self, **msg):
         await self.ws.send(json.dumps(msg))
 

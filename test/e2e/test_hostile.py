@@ -181,9 +181,7 @@ async def test_http_body_over_max_body_bytes_gets_413(make_server):
 @run
 async def test_missing_wrong_typed_and_unknown_fields_get_chatserver_errors(server):
     bystander, talker = await room(server)
-    a = await Client.connect(server)
-    await a.login("alice")
-    await a.drain(0.2)  # welcome notices
+    a = await Client.joined(server, "alice")
     cases = [
         ({"action": "message", "message": "no channel"}, "needs a channel"),
         ({"action": "message", "channel": "lobby"}, "empty"),
@@ -235,9 +233,7 @@ async def test_commands_before_login_are_refused(server):
 @run
 async def test_binary_frames_get_a_chatserver_error_and_the_connection_stays(server):
     bystander, talker = await room(server)
-    a = await Client.connect(server)
-    await a.login("binary")
-    await a.drain(0.2)
+    a = await Client.joined(server, "binary")
     await a.ws.send(b"\x00\x01\x02binary")
     await a.ws.send(json.dumps({"action": "message", "channel": "lobby", "message": "as bytes"}).encode())
     for _ in range(2):
@@ -280,9 +276,7 @@ async def test_a_lone_surrogate_escape_is_refused_and_never_relayed(server):
     # that are not UTF-8; relayed in a text frame, every browser that received them would have to
     # drop its connection.
     bystander, talker = await room(server)
-    a = await Client.connect(server)
-    await a.login("mallory")
-    await a.drain(0.2)
+    a = await Client.joined(server, "mallory")
     for text in ["a\\udd23b", "\\udfff", "\\ud800\\u0041"]:
         await a.send_raw('{"action":"message","channel":"lobby","message":"' + text + '"}')
         err = await a.expect("error")
@@ -298,9 +292,7 @@ async def test_a_lone_surrogate_escape_is_refused_and_never_relayed(server):
 async def test_deeply_nested_json_does_not_overflow_the_stack(make_server):
     s = make_server(max_bytes=4 * 1024 * 1024)
     bystander, talker = await room(s)
-    a = await Client.connect(s)
-    await a.login("nester")
-    await a.drain(0.2)
+    a = await Client.joined(s, "nester")
     for deep, why in [("[" * 100000, "Invalid JSON"), ("[" * 100000 + "]" * 100000, "expected a JSON object"),
                       ('{"a":' * 100000 + "1" + "}" * 100000, "Unsupported message type"),
                       ('{"action":"message","channel":"lobby","message":"x","whoList":' + "[" * 200000 +

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -46,20 +47,11 @@ std::string decode_entities(std::string_view v) {
     long code = -1;
     if (ent.size() > 1 && ent[0] == '#') {
       code = ent[1] == 'x' ? std::strtol(ent.c_str() + 2, nullptr, 16) : std::strtol(ent.c_str() + 1, nullptr, 10);
-    } else if (ent == "amp") {
-      code = '&';
-    } else if (ent == "lt") {
-      code = '<';
-    } else if (ent == "gt") {
-      code = '>';
-    } else if (ent == "quot") {
-      code = '"';
-    } else if (ent == "colon") {
-      code = ':';
-    } else if (ent == "tab") {
-      code = '\t';
-    } else if (ent == "newline") {
-      code = '\n';
+    } else {
+      static const std::map<std::string, char> named{{"amp", '&'},   {"lt", '<'},    {"gt", '>'},
+                                                     {"quot", '"'},  {"colon", ':'}, {"tab", '\t'},
+                                                     {"newline", '\n'}};
+      if (auto it = named.find(ent); it != named.end()) code = it->second;
     }
     if (code < 0 || code > 127) {
       out += v[i];

@@ -70,6 +70,14 @@ after(async () => {
   server?.kill("SIGTERM");
 });
 
+/** The <video> at `selector` advances over a second. */
+async function assertPlaying(page, selector, what) {
+  const before = await page.$eval(selector, (v) => v.currentTime);
+  await page.waitForTimeout(1000);
+  const after = await page.$eval(selector, (v) => v.currentTime);
+  assert.ok(after > before, `${what} (currentTime ${before} -> ${after})`);
+}
+
 async function user(name, viewport = { width: 1280, height: 800 }, colorScheme = "light") {
   const ctx = await browser.newContext({ viewport, colorScheme, reducedMotion: "reduce", permissions: ["camera", "microphone"] });
   const page = await ctx.newPage();
@@ -108,10 +116,7 @@ test("two users chat, DM, and watch a live webcam; a phone user uses the drawers
   const feed = '.feed[data-feed="bob"] video';
   await alice.waitForSelector(feed);
   await alice.waitForFunction((sel) => document.querySelector(sel)?.videoWidth > 0, feed, { timeout: 20000 });
-  const t1 = await alice.$eval(feed, (v) => v.currentTime);
-  await alice.waitForTimeout(1000);
-  const t2 = await alice.$eval(feed, (v) => v.currentTime);
-  assert.ok(t2 > t1, `remote video should play (currentTime ${t1} -> ${t2})`);
+  await assertPlaying(alice, feed, "the remote video plays");
   await bob.waitForSelector('[data-test=watchers]:has-text("1")');
   // Each feed has its own size.
   const before = await alice.$eval('.feed[data-feed="bob"]', (el) => el.getBoundingClientRect().width);
@@ -132,9 +137,7 @@ test("two users chat, DM, and watch a live webcam; a phone user uses the drawers
   await bob.selectOption("#camera-select", cameras[cameras.length - 1]);
   assert.equal(JSON.parse(await bob.evaluate(() => localStorage.getItem("barertc-devices"))).camera, cameras[cameras.length - 1]);
   await bob.click(".modal.is-active .modal-close");
-  const t3 = await alice.$eval(feed, (v) => v.currentTime);
-  await alice.waitForTimeout(1000);
-  assert.ok((await alice.$eval(feed, (v) => v.currentTime)) > t3, "video keeps playing after the camera switch");
+  await assertPlaying(alice, feed, "the video keeps playing after the camera switch");
 
   // Bob stops: alice's feed closes.
   await bob.click("text=Stop");

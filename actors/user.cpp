@@ -152,7 +152,7 @@ void on_me(self_ptr self, const user_env& env, protocol::message& msg) {
   std::string status = msg.status.empty() ? "online" : std::move(msg.status);
   if (status == "hidden" && !self->state.op) status = "away";
   if (protocol::utf8_length(status) > 32 || protocol::display_text(status, 32) != status ||
-      status.find_first_of("&\"'`") != std::string::npos)
+      status.find_first_of(protocol::html_special) != std::string::npos)
     status = "online";
   self->send(env.directory, state_atom::value, self->state.username, video, std::move(status), msg.dnd);
 }

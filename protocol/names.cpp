@@ -30,7 +30,7 @@ name_check check_username(std::string_view requested, size_t max_chars) {
                    (c == 0xC2 && i + 1 < name.size() && static_cast<unsigned char>(name[i + 1]) < 0xA0);
     if (control) return refuse("Your username may not contain control characters.");
     if (c == '/') return refuse("Your username may not contain a slash (/).");
-    if (c == '<' || c == '>' || c == '&' || c == '"' || c == '\'' || c == '`')
+    if (html_special.find(static_cast<char>(c)) != std::string_view::npos)
       return refuse("Your username may not contain any of < > & \" ' `.");
   }
   return name_check(std::in_place_index<0>, std::string(name));

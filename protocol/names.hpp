@@ -9,6 +9,9 @@ namespace barertc::protocol {
 /// Longest username, in characters, unless settings say otherwise (`[Server] MaxUsernameLength`).
 inline constexpr size_t max_username_chars = 32;
 
+/// Characters refused in usernames and statuses: each could start or break out of HTML markup.
+inline constexpr std::string_view html_special = "<>&\"'`";
+
 /// A username that passed the rules (index 0), or the reason it did not, fit to show the user
 /// (index 1).
 using name_check = std::variant<std::string, std::string>;

@@ -50,10 +50,39 @@ bool parse_address(const std::string& address, std::string& host, unsigned short
 
 class ws_session;
 
+/// One I/O thread: its own io_context (so a connection's handlers never run concurrently and need
+/// no strand), and the connections that have frames from the actors waiting. Actors hand frames
+/// over under `mu`; the first hand-off of a burst posts one drain for the whole lane, so a
+/// broadcast to a thousand connections costs one wake-up of the I/O thread, not a thousand.
+struct io_lane {
+  asio::io_context ioc{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(ioc);
+  std::mutex mu;  // guards `ready` and every lane session's inbox (network plumbing, not chat state)
+  std::vector<std::shared_ptr<ws_session>> ready;
+  std::vector<std::shared_ptr<ws_session>> draining;  ///< only touched by the lane's thread
+  bool closed = false;  ///< the lane's thread has ended; guarded by `mu`
+  void drain();
+  /// After the lane's thread ends: later hand-overs are dropped, and the sessions waiting let go
+  /// (each holds the server, which holds the lanes).
+  void close() {
+    std::lock_guard lock(mu);
+    closed = true;
+    ready.clear();
+  }
+};
+
+std::vector<std::unique_ptr<io_lane>> make_lanes(int n) {
+  std::vector<std::unique_ptr<io_lane>> lanes;
+  for (int i = 0; i < std::max(1, n); ++i) lanes.push_back(std::make_unique<io_lane>());
+  return lanes;
+}
+
 struct server::impl : std::enable_shared_from_this<impl> {
   options opts;
   hooks hk;
-  asio::io_context ioc;
+  std::vector<std::unique_ptr<io_lane>> lanes;
+  asio::io_context& ioc;  ///< lane 0's: the acceptor, signals and timers live there
+  size_t next_lane = 0;   ///< only touched by the accept chain
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   asio::signal_set hangup{ioc, SIGHUP};
@@ -66,7 +95,14 @@ struct server::impl : std::enable_shared_from_this<impl> {
   asio::steady_timer accept_pause{ioc};  ///< back-off after a failed accept (e.g. out of fds)
   bool accept_failing = false;             ///< only touched by the accept chain
 
-  impl(options o, hooks h) : opts(std::move(o)), hk(std::move(h)), ioc(std::max(1, opts.io_threads)) {}
+  impl(options o, hooks h)
+      : opts(std::move(o)), hk(std::move(h)), lanes(make_lanes(opts.io_threads)), ioc(lanes[0]->ioc) {}
+  void stop_lanes() {
+    for (auto& l : lanes) {
+      l->work.reset();
+      l->ioc.stop();
+    }
+  }
 
   uint64_t add(const std::shared_ptr<ws_session>& s) {
     std::lock_guard lock(sessions_mu);
@@ -110,8 +146,9 @@ struct server::impl : std::enable_shared_from_this<impl> {
 /// queued (bounded) and written in batches: one gathered write carries every queued frame.
 class ws_session final : public protocol::connection, public std::enable_shared_from_this<ws_session> {
  public:
-  ws_session(tcp::socket&& socket, std::shared_ptr<server::impl> srv, std::string ip)
+  ws_session(tcp::socket&& socket, std::shared_ptr<server::impl> srv, io_lane& lane, std::string ip)
       : srv_(std::move(srv)),
+        lane_(lane),
         sock_(std::move(socket)),
         ip_(std::move(ip)),
         parser_(static_cast<size_t>(srv_->opts.max_message_bytes)),
@@ -144,52 +181,49 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     });
   }
 
-  /// Called from actor threads. Frames wait in a small inbox; only the first frame of a burst posts
-  /// a drain onto the connection's strand, so a broadcast costs one post per connection per burst
-  /// rather than one per frame.
-  void send(protocol::frame bytes, bool state) override {
-    {
-      std::lock_guard lock(inbox_mu_);
-      inbox_.push_back({std::move(bytes), state});
-      if (drain_scheduled_) return;
-      drain_scheduled_ = true;
-    }
-    asio::post(sock_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
-  }
+  /// Called from actor threads: the frame joins this connection's inbox on its I/O lane.
+  void send(protocol::frame bytes, bool state) override { hand_over({std::move(bytes), state}); }
 
+  /// Also through the inbox, so it takes effect after the frames sent before it.
   void close(uint16_t code, std::string reason) override {
-    asio::post(sock_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
-      self->close_now(code, std::move(reason));
-    });
+    hand_over({nullptr, false, code, std::move(reason)});
   }
 
  private:
-  void drain_inbox() {
-    std::vector<inbound> batch;
-    {
-      std::lock_guard lock(inbox_mu_);
-      batch.swap(inbox_);
-      drain_scheduled_ = false;
-    }
-    for (auto& f : batch) enqueue(std::move(f.bytes), f.state, false);
-    schedule_write();
-  }
-
-  /// Starts the next gathered write after the handlers already waiting on this I/O thread have run,
-  /// so frames that arrive in the meantime ride along in the same write (corking).
-  void schedule_write() {
-    if (inflight_ || write_scheduled_ || queue_.empty()) return;
-    write_scheduled_ = true;
-    asio::post(sock_.get_executor(), [self = shared_from_this()] {
-      self->write_scheduled_ = false;
-      if (!self->inflight_) self->write_batch();
-    });
-  }
-
   struct inbound {
-    protocol::frame bytes;
-    bool state;
+    protocol::frame bytes;  ///< null: a close request
+    bool state = false;
+    uint16_t code = 0;
+    std::string reason;
   };
+
+  void hand_over(inbound&& in) {
+    bool post;
+    {
+      std::lock_guard lock(lane_.mu);
+      if (lane_.closed) return;
+      inbox_.push_back(std::move(in));
+      if (on_lane_) return;
+      on_lane_ = true;
+      post = lane_.ready.empty();
+      lane_.ready.push_back(shared_from_this());
+    }
+    if (post) asio::post(lane_.ioc, [lane = &lane_] { lane->drain(); });
+  }
+
+  /// On the lane's thread: queues what the actors handed over (taken from the inbox by
+  /// io_lane::drain) and writes it.
+  void take_inbox() {
+    for (auto& f : taken_) {
+      if (f.bytes)
+        enqueue(std::move(f.bytes), f.state, false);
+      else
+        close_now(f.code, std::move(f.reason));
+    }
+    taken_.clear();
+    if (taken_.capacity() > 16) std::vector<inbound>().swap(taken_);
+    if (!inflight_) write_batch();
+  }
 
   struct out_frame {
     protocol::frame bytes;
@@ -269,10 +303,10 @@ class ws_session final : public protocol::connection, public std::enable_shared_
         forget_chat();
         closing_ = true;
         drop_queued();
-        push_control(opcode::close, close_payload(ev.code == 1005 ? 1000 : ev.code, ""));
         close_sent_ = true;
-        hang_up_after_write_ = true;
+        hang_up_after_write_ = true;  // set first: the write below may complete at once
         arm_kill_timer();
+        push_control(opcode::close, close_payload(ev.code == 1005 ? 1000 : ev.code, ""));
         break;
       case kind::error:
         if (ev.code == protocol::close_code::too_big)
@@ -319,45 +353,68 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     if (!inflight_) write_batch();
   }
 
-  /// Writes every queued frame (up to a batch limit) with one gathered write.
+  /// Writes every queued frame (up to a batch limit per write) with gathered writes. The write is
+  /// tried at once on the non-blocking socket; only what the kernel does not take waits for
+  /// writability, so a client keeping up costs one system call per batch and no completion handler.
   void write_batch() {
-    if (queue_.empty() || torn_down_) return;
-    constexpr size_t max_frames = 128, max_bytes = 512 * 1024;
-    bufs_.clear();
-    headers_.resize(std::min(queue_.size(), max_frames));
-    size_t bytes = 0, n = 0;
-    for (; n < queue_.size() && n < max_frames && (n == 0 || bytes < max_bytes); ++n) {
-      auto& f = queue_[n];
-      if (f.bytes == pending_state_) pending_state_ = nullptr;  // on its way: no longer replaceable
-      if (!f.framed) {
-        auto h = frame_header(opcode::text, f.bytes->size(), headers_[n]);
-        bufs_.emplace_back(headers_[n].data(), h);
+    while (!queue_.empty() && !torn_down_ && !inflight_) {
+      constexpr size_t max_frames = 128, max_bytes = 512 * 1024;
+      bufs_.clear();
+      headers_.resize(std::min(queue_.size(), max_frames));
+      size_t bytes = 0, wire = 0, n = 0;
+      for (; n < queue_.size() && n < max_frames && (n == 0 || bytes < max_bytes); ++n) {
+        auto& f = queue_[n];
+        if (f.bytes == pending_state_) pending_state_ = nullptr;  // on its way: no longer replaceable
+        if (!f.framed) {
+          auto h = frame_header(opcode::text, f.bytes->size(), headers_[n]);
+          bufs_.emplace_back(headers_[n].data(), h);
+          wire += h;
+        }
+        bufs_.emplace_back(f.bytes->data(), f.bytes->size());
+        bytes += f.bytes->size();
       }
-      bufs_.emplace_back(f.bytes->data(), f.bytes->size());
-      bytes += f.bytes->size();
+      wire += bytes;
+      inflight_ = n;
+      auto& m = protocol::metrics();
+      m.frames_sent.fetch_add(n, std::memory_order_relaxed);
+      m.writes.fetch_add(1, std::memory_order_relaxed);
+      m.bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
+      beast::error_code ec;
+      size_t done = sock_.write_some(bufs_, ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {}, done = 0;
+      if (ec || done == wire) {
+        if (!written(ec)) return;
+        continue;
+      }
+      // The kernel took part of it: the rest goes when the socket is writable again.
+      size_t skip = 0;
+      while (done >= bufs_[skip].size()) done -= bufs_[skip++].size();
+      bufs_.erase(bufs_.begin(), bufs_.begin() + static_cast<std::ptrdiff_t>(skip));
+      bufs_[0] += done;
+      asio::async_write(sock_, bufs_, [self = shared_from_this()](beast::error_code ec, size_t) {
+        if (self->written(ec)) self->write_batch();
+      });
+      return;
     }
-    inflight_ = n;
-    auto& m = protocol::metrics();
-    m.frames_sent.fetch_add(n, std::memory_order_relaxed);
-    m.writes.fetch_add(1, std::memory_order_relaxed);
-    m.bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
-    asio::async_write(sock_, bufs_, [self = shared_from_this()](beast::error_code ec, size_t) { self->on_written(ec); });
   }
 
-  void on_written(beast::error_code ec) {
+  /// The frames in flight are written (or failed); false when the connection is done.
+  bool written(beast::error_code ec) {
     for (size_t i = 0; i < inflight_ && !queue_.empty(); ++i) {
       if (!queue_.front().framed && !closing_) queued_bytes_ -= queue_.front().bytes->size();
       queue_.pop_front();
     }
     inflight_ = 0;
-    if (ec) return teardown();
-    if (queue_.empty() && hang_up_after_write_) return teardown();
+    if (ec || (queue_.empty() && hang_up_after_write_)) {
+      teardown();
+      return false;
+    }
     if (queue_.empty() && bufs_.capacity() > 8) {
       // An idle connection keeps no write scratch space (thousands of idle users add up).
       std::vector<asio::const_buffer>().swap(bufs_);
       std::vector<std::array<uint8_t, 10>>().swap(headers_);
     }
-    write_batch();
+    return true;
   }
 
   /// Closes with a close frame after the frames already queued (a slow client's queue is dropped
@@ -368,9 +425,9 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     forget_chat();
     if (drop_queue) drop_queued();
     pending_state_ = nullptr;
-    push_control(opcode::close, close_payload(code, reason));
     close_sent_ = true;
     arm_kill_timer();
+    push_control(opcode::close, close_payload(code, reason));
   }
 
   void drop_queued() {
@@ -454,16 +511,16 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   // socket and timers must go while the io_context still exists (a session can be released last,
   // by a chat actor at shutdown; found by scripts/sanitize.sh asan).
   std::shared_ptr<server::impl> srv_;
+  io_lane& lane_;
   tcp::socket sock_;
   std::string ip_;
   std::string early_;
   ws_parser parser_;
   uint64_t id_ = 0;
   protocol::handler_ptr handler_;
-  bool write_scheduled_ = false;
-  std::mutex inbox_mu_;  // guards inbox_ and drain_scheduled_ (network plumbing, not chat state)
-  std::vector<inbound> inbox_;
-  bool drain_scheduled_ = false;
+  std::vector<inbound> inbox_;  ///< guarded by lane_.mu
+  bool on_lane_ = false;        ///< in lane_.ready; guarded by lane_.mu
+  std::vector<inbound> taken_;  ///< the inbox, taken over by the lane's thread
   std::deque<out_frame> queue_;
   std::vector<asio::const_buffer> bufs_;
   std::vector<std::array<uint8_t, 10>> headers_;
@@ -482,7 +539,22 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   asio::steady_timer idle_timer_;
 
   friend struct server::impl;
+  friend struct io_lane;
 };
+
+void io_lane::drain() {
+  {
+    std::lock_guard lock(mu);
+    draining.swap(ready);
+    for (auto& s : draining) {
+      s->taken_.swap(s->inbox_);
+      s->on_lane_ = false;
+    }
+  }
+  for (auto& s : draining) s->take_inbox();
+  draining.clear();
+  if (draining.capacity() > 1024) std::vector<std::shared_ptr<ws_session>>().swap(draining);
+}
 
 namespace {
 
@@ -511,8 +583,8 @@ bool read_file(const std::string& path, std::string& out) {
 /// One HTTP connection: reads requests, answers them, or hands the socket to a WebSocket session.
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
-  http_session(tcp::socket&& socket, std::shared_ptr<server::impl> srv)
-      : srv_(std::move(srv)), stream_(std::move(socket)) {}
+  http_session(tcp::socket&& socket, std::shared_ptr<server::impl> srv, io_lane& lane)
+      : srv_(std::move(srv)), lane_(lane), stream_(std::move(socket)) {}
 
   void run() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
@@ -556,7 +628,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
       if (path != "/ws") return send(make_response(req, http::status::not_found, "text/plain", "Not found\n"));
       stream_.expires_never();
       std::string early = beast::buffers_to_string(buffer_.data());
-      std::make_shared<ws_session>(stream_.release_socket(), srv_, ip)->run(req, std::move(early));
+      std::make_shared<ws_session>(stream_.release_socket(), srv_, lane_, ip)->run(req, std::move(early));
       return;
     }
     route(std::move(req), std::string(path), ip);
@@ -685,6 +757,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   }
 
   std::shared_ptr<server::impl> srv_;  // first: it owns the io_context the stream needs (see ws_session)
+  io_lane& lane_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -693,7 +766,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
 }  // namespace
 
 void server::impl::accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+  // Connections are dealt to the I/O lanes in turn; each lives on its lane's thread for good.
+  auto& lane = *lanes[next_lane++ % lanes.size()];
+  acceptor.async_accept(lane.ioc, [self = shared_from_this(), &lane](beast::error_code ec, tcp::socket socket) {
     if (self->stopping) return;
     if (ec) {
       // Out of file descriptors (EMFILE/ENFILE) or memory: the pending connection stays in the
@@ -707,7 +782,7 @@ void server::impl::accept() {
     if (self->accept_failing) spdlog::info("accepting connections again");
     self->accept_failing = false;
     socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<http_session>(std::move(socket), self)->run();
+    std::make_shared<http_session>(std::move(socket), self, lane)->run();
     self->accept();
   });
 }
@@ -736,7 +811,7 @@ void server::impl::begin_shutdown() {
       empty = self->sessions.empty();
     }
     if (empty || std::chrono::steady_clock::now() >= deadline) {
-      self->ioc.stop();
+      self->stop_lanes();
       *poll = nullptr;  // break the self-reference
       return;
     }
@@ -779,9 +854,10 @@ unsigned short server::port() const { return impl_->acceptor.local_endpoint().po
 
 void server::run() {
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl_->opts.io_threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  for (size_t i = 1; i < impl_->lanes.size(); ++i) threads.emplace_back([this, i] { impl_->lanes[i]->ioc.run(); });
   impl_->ioc.run();
   for (auto& t : threads) t.join();
+  for (auto& l : impl_->lanes) l->close();
 }
 
 void server::stop() {

@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
     return protocol::chat_page(chat.current_settings(), token, index, now);
   };
   h.metrics = [&chat](std::function<void(std::string)> done) {
-    chat.user_count([done](int64_t users) { done(protocol::prometheus_text(protocol::metrics(), users)); });
+    chat.gauges([done](protocol::chat_gauges g) { done(protocol::prometheus_text(protocol::metrics(), g)); });
   };
   h.reload = [&chat] {
     spdlog::info("SIGHUP: reloading settings");

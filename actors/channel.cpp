@@ -23,6 +23,7 @@ caf::behavior channel_behavior(caf::stateful_actor<channel_state>* self, context
         self->state.members[username] = conn;
       },
       [=](leave_atom, const std::string& username) { self->state.members.erase(username); },
+      [=](stats_atom, count_atom) { return static_cast<int64_t>(self->mailbox().size()); },
       [=](publish_atom, const protocol::message& msg) {
         // Serialised once; every member's connection shares the same bytes.
         auto bytes = protocol::encode_frame(msg);

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "protocol/metrics.hpp"
 #include "protocol/transport.hpp"
 #include "settings/settings.hpp"
 
@@ -25,8 +26,8 @@ class chat {
   /// Answers the /api/statistics body asynchronously (from an actor thread).
   void statistics(std::function<void(std::string json)> done);
 
-  /// Answers the number of logged-in users asynchronously (for /metrics).
-  void user_count(std::function<void(int64_t)> done);
+  /// Answers the logged-in user count and the mailbox backlogs asynchronously (for /metrics).
+  void gauges(std::function<void(protocol::chat_gauges)> done);
 
   /// The settings in force (they change when reloaded).
   settings::settings current_settings() const;

@@ -568,7 +568,10 @@ caf::behavior directory_behavior(self_ptr self, directory_env env) {
         else if (msg.action == "sdp")
           notice(*from, "Could not reach " + protocol::escape_html(target) + ": they appear to be offline.");
       },
-      [=](stats_atom, count_atom) -> int64_t { return static_cast<int64_t>(self->state.users.size()); },
+      [=](stats_atom, count_atom) {
+        return std::make_tuple(static_cast<int64_t>(self->state.users.size()),
+                               static_cast<int64_t>(self->mailbox().size()));
+      },
       [=](stats_atom) -> std::string {
         std::vector<std::string> names;
         int blue = 0, red = 0;

@@ -116,11 +116,33 @@ void chat::statistics(std::function<void(std::string)> done) {
                 stats_atom::value);
 }
 
-void chat::user_count(std::function<void(int64_t)> done) {
+void chat::gauges(std::function<void(protocol::chat_gauges)> done) {
   auto dir = impl_->directory;
-  impl_->system.spawn([dir, done = std::move(done)](caf::event_based_actor* self) {
+  auto channels = impl_->channels;
+  impl_->system.spawn([dir, channels, done = std::move(done)](caf::event_based_actor* self) {
+    // The directory first, then every channel; whatever does not answer counts as nothing waiting.
+    auto g = std::make_shared<protocol::chat_gauges>();
+    auto left = std::make_shared<size_t>(channels->size());
+    auto finish = [g, left, done] {
+      if (*left == 0 || --*left == 0) done(*g);
+    };
     self->request(dir, std::chrono::seconds(5), stats_atom::value, count_atom::value)
-        .then([done](int64_t n) { done(n); }, [done](const caf::error&) { done(-1); });
+        .then(
+            [=](int64_t users, int64_t backlog) {
+              g->users = users;
+              g->directory_backlog = backlog;
+              if (channels->empty()) return finish();
+              for (auto& [id, ch] : *channels)
+                self->request(ch, std::chrono::seconds(5), stats_atom::value, count_atom::value)
+                    .then(
+                        [=](int64_t n) {
+                          g->channel_backlog += n;
+                          g->channel_backlog_max = std::max(g->channel_backlog_max, n);
+                          finish();
+                        },
+                        [=](const caf::error&) { finish(); });
+            },
+            [done](const caf::error&) { done(protocol::chat_gauges{}); });
   });
 }
 

@@ -21,6 +21,14 @@ struct counters {
   std::atomic<uint64_t> who_lists_built{0};
 };
 
+/// What /metrics asks of the chat actors at the time of the request.
+struct chat_gauges {
+  int64_t users = -1;              ///< logged-in users; -1 when the chat did not answer
+  int64_t directory_backlog = 0;   ///< messages waiting in the directory's mailbox
+  int64_t channel_backlog = 0;     ///< messages waiting in all public channels' mailboxes
+  int64_t channel_backlog_max = 0; ///< the longest of those mailboxes
+};
+
 /// The process's counters.
 counters& metrics();
 
@@ -31,7 +39,7 @@ inline void raise_max(std::atomic<uint64_t>& m, uint64_t v) {
   }
 }
 
-/// Prometheus text exposition of the counters plus the logged-in user count.
-std::string prometheus_text(const counters& c, int64_t logged_in_users);
+/// Prometheus text exposition of the counters and the chat's gauges.
+std::string prometheus_text(const counters& c, const chat_gauges& g);
 
 }  // namespace barertc::protocol

@@ -5,6 +5,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core/error.hpp>
 #include <dirent.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -222,6 +223,11 @@ struct client : std::enable_shared_from_this<client> {
       if (ec) return self->fail("connect", ec, end_reason::connect);
       self->sock.set_option(tcp::no_delay(true));
       self->sock.non_blocking(true);
+      // Delayed ACKs, as a client across a network gets them: over loopback Linux otherwise ACKs
+      // every read at once, which costs both processes kernel time on every frame (measured: the
+      // generator's CPU per delivery in the open-loop fan-out falls by about a third).
+      int off = 0;
+      ::setsockopt(self->sock.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &off, sizeof off);
       self->queue(std::make_shared<const std::string>(
           "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 mode=${1:-full}
 shift || true
 build=${BUILD_DIR:-build}
-[[ -x $build/barertc && -x $build/loadgen ]] || scripts/build.sh --target barertc loadgen
+[[ -x $build/barertc && -x $build/loadgen && -x $build/floor ]] || scripts/build.sh --target barertc loadgen floor
 work=$(mktemp -d)
 trap 'kill $server_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 cat > "$work/settings.toml" <<'TOML'
@@ -49,6 +49,7 @@ if [[ $mode == quick ]]; then
   start_server "$@"; gen --scenario dm --users 100 --pairs 20 --duration 2 --timeout 60
   start_server "$@"; gen --scenario idle --users 200 --timeout 60
   config=slow.toml; start_server "$@"; gen --scenario slow --users 50 --duration 4 --timeout 60
+  "$build/floor" --users 100 --rate 200 --duration 2
   exit 0
 fi
 for n in 500 1000 2000 10000; do
@@ -56,6 +57,8 @@ for n in 500 1000 2000 10000; do
 done
 start_server "$@"; gen --scenario fanout --users 1000 --duration 10 --timeout 300
 start_server "$@"; gen --scenario fanout-open --users 1000 --rate 40 --duration 10 --timeout 300
+# The same offered load with no server at all: the machine's floor for 1000 loopback sockets.
+for w in 1 2; do "$build/floor" --users 1000 --rate 40 --duration 10 --writers $w; done
 start_server "$@"; gen --scenario dm --users 1000 --pairs 50 --duration 10 --timeout 300
 config=slow.toml; start_server "$@"; gen --scenario slow --users 1000 --duration 10 --timeout 300
 config=settings.toml
@@ -66,4 +69,6 @@ for threads in "1 1" "2 1" "1 2" "2 2"; do
   set -- $threads
   echo "# threads: --workers $1 --io-threads $2"
   start_server --workers "$1" --io-threads "$2"; gen --scenario fanout --users 1000 --duration 5 --timeout 300
+  start_server --workers "$1" --io-threads "$2"; gen --scenario fanout-open --users 1000 --rate 40 --duration 5 --timeout 300
+  start_server --workers "$1" --io-threads "$2"; gen --scenario join --users 2000 --timeout 300
 done

@@ -107,9 +107,9 @@ def test_bad_settings_stop_startup_with_key_and_line():
 
 
 def test_flags_override_the_file():
-    s = Server(settings_text(), extra_args=["--workers", "2", "--io-threads", "2", "-address", "127.0.0.1:0"])
+    s = Server(settings_text(), extra_args=["--workers", "3", "--io-threads", "3", "-address", "127.0.0.1:0"])
     try:
-        assert "2 I/O thread(s), 2 worker thread(s)" in s.output()
+        assert "3 I/O thread(s), 3 worker thread(s)" in s.output()
     finally:
         s.stop()
 

@@ -44,7 +44,7 @@ TEST_CASE("the defaults file parses back to the defaults", "[settings]") {
   CHECK(s.public_channels[0].welcome_messages == d.public_channels[0].welcome_messages);
   CHECK(s.public_channels[0].echo_messages_on_join == 10);
   CHECK(s.server.address == ":9000");
-  CHECK(s.server.io_threads == 1);
+  CHECK(s.server.io_threads == 2);
   CHECK(s.server.worker_threads == 0);
   CHECK(s.turn.urls == d.turn.urls);
 }
@@ -67,12 +67,12 @@ TEST_CASE("load_or_create writes the defaults when the file is missing", "[setti
 
 TEST_CASE("keys are read with their types, and both names of the read limit work", "[settings]") {
   auto s = parsed("Title = \"My Chat\"\nPermitNSFW = true\nWebSocketReadLimit = 2048\n"
-                  "[Server]\nWorkerThreads = 3\nIOThreads = 2\nRateLimit = 2.5\n");
+                  "[Server]\nWorkerThreads = 3\nIOThreads = 3\nRateLimit = 2.5\n");
   CHECK(s.title == "My Chat");
   CHECK(s.permit_nsfw);
   CHECK(s.server.max_message_bytes == 2048);
   CHECK(s.server.worker_threads == 3);
-  CHECK(s.server.io_threads == 2);
+  CHECK(s.server.io_threads == 3);
   CHECK(s.server.rate_limit == 2.5);
   CHECK(s.public_channels[0].name == "Lobby");
 }

@@ -57,6 +57,9 @@ class ws_session;
 struct io_lane {
   asio::io_context ioc{1};
   asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(ioc);
+  /// Unused; made at once so the lane's epoll, timer and wake-up descriptors exist from the start
+  /// (asio makes them at first use), and the fd count of an idle server is its baseline.
+  asio::steady_timer reactor_now{ioc};
   std::mutex mu;  // guards `ready` and every lane session's inbox (network plumbing, not chat state)
   std::vector<std::shared_ptr<ws_session>> ready;
   std::vector<std::shared_ptr<ws_session>> draining;  ///< only touched by the lane's thread

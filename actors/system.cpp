@@ -129,14 +129,14 @@ void chat::gauges(std::function<void(protocol::chat_gauges)> done) {
     auto g = std::make_shared<protocol::chat_gauges>();
     auto left = std::make_shared<size_t>(channels->size());
     auto finish = [g, left, done] {
-      if (*left == 0 || --*left == 0) done(*g);
+      if (--*left == 0) done(*g);
     };
     self->request(dir, std::chrono::seconds(5), stats_atom::value, count_atom::value)
         .then(
             [=](int64_t users, int64_t backlog) {
               g->users = users;
               g->directory_backlog = backlog;
-              if (channels->empty()) return finish();
+              if (channels->empty()) return done(*g);
               for (auto& [id, ch] : *channels)
                 self->request(ch, std::chrono::seconds(5), stats_atom::value, count_atom::value)
                     .then(

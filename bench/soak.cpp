@@ -429,9 +429,9 @@ class soak {
     }
     ++t_.abrupt_leaves;
     bool reset = chance(0.5);
-    auto partial = client::client_frame(barertc::net::opcode::text,
-                                        R"({"action":"message","channel":"lobby","message":"never finished"})");
-    partial.resize(partial.size() - 30);  // the header and half of the payload
+    std::string_view msg = R"({"action":"message","channel":"lobby","message":"never finished"})";
+    auto partial = client::client_frame(barertc::net::opcode::text, msg);
+    partial.resize(partial.size() - msg.size() / 2);  // the header and half of the payload
     u->on_drained = [this, reset](client& c) { drop(static_cast<user&>(c), reset); };
     u->queue(std::make_shared<const std::string>(std::move(partial)));
   }

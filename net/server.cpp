@@ -219,13 +219,13 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   void take_inbox() {
     for (auto& f : taken_) {
       if (f.bytes)
-        enqueue(std::move(f.bytes), f.state, false);
+        enqueue(std::move(f.bytes), f.state);
       else
         close_now(f.code, std::move(f.reason));
     }
     taken_.clear();
     if (taken_.capacity() > 16) std::vector<inbound>().swap(taken_);
-    if (!inflight_) write_batch();
+    write_batch();
   }
 
   struct out_frame {
@@ -323,7 +323,8 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     }
   }
 
-  void enqueue(protocol::frame bytes, bool state, bool write_now = true) {
+  /// Appends a frame to the send queue (written by the caller's next write_batch).
+  void enqueue(protocol::frame bytes, bool state) {
     if (closing_ || torn_down_) return;
     auto& m = protocol::metrics();
     if (state && pending_state_) {
@@ -348,15 +349,15 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     if (state) pending_state_ = bytes;
     queue_.push_back({std::move(bytes), false});
     protocol::raise_max(m.queue_high_water, queue_.size());
-    if (write_now && !inflight_) write_batch();
   }
 
   void push_control(uint8_t op, std::string_view payload) {
     queue_.push_back({std::make_shared<const std::string>(make_frame(op, payload)), true});
-    if (!inflight_) write_batch();
+    write_batch();
   }
 
-  /// Writes every queued frame (up to a batch limit per write) with gathered writes. The write is
+  /// Writes every queued frame (up to a batch limit per write) with gathered writes, unless a write
+  /// is already in flight (its completion carries on). The write is
   /// tried at once on the non-blocking socket; only what the kernel does not take waits for
   /// writability, so a client keeping up costs one system call per batch and no completion handler.
   void write_batch() {

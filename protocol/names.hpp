@@ -6,9 +6,6 @@
 
 namespace barertc::protocol {
 
-/// Longest username, in characters, unless settings say otherwise (`[Server] MaxUsernameLength`).
-inline constexpr size_t max_username_chars = 32;
-
 /// Characters refused in usernames and statuses: each could start or break out of HTML markup.
 inline constexpr std::string_view html_special = "<>&\"'`";
 
@@ -18,8 +15,8 @@ using name_check = std::variant<std::string, std::string>;
 
 /// Trims the requested name; empty becomes "anonymous". Refuses control characters, a leading
 /// `@`, `/` anywhere, the HTML-special characters `< > & " ' \``, and names longer than
-/// `max_chars` characters.
-name_check check_username(std::string_view requested, size_t max_chars = max_username_chars);
+/// `max_chars` characters (`[Server] MaxUsernameLength`).
+name_check check_username(std::string_view requested, size_t max_chars);
 
 /// Display text from a token claim (nickname, emoji, gender): control characters and `<`, `>`
 /// dropped, at most `max_chars` characters. Clients show it as text; this keeps it tag-free anyway.

@@ -5,13 +5,14 @@
 using namespace barertc::protocol;
 
 namespace {
+constexpr size_t limit = 32;  // MaxUsernameLength's default
 std::string accepted(std::string_view in) {
-  auto r = check_username(in);
+  auto r = check_username(in, limit);
   REQUIRE(r.index() == 0);
   return std::get<0>(r);
 }
 std::string refused(std::string_view in) {
-  auto r = check_username(in);
+  auto r = check_username(in, limit);
   REQUIRE(r.index() == 1);
   return std::string(std::get<1>(r));
 }

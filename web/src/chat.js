@@ -1,20 +1,18 @@
 // The page's chat state and the handling of server messages, with no DOM and no WebSocket, so it
 // can be tested with Vitest. App.vue renders this state.
 
+// The exact texts shared with the server (one source for both: protocol/texts.json).
+import texts from "../../protocol/texts.json";
+import { blockedByServer, isHidden, newRelations, onMe } from "./relations.js";
+
 /** Video flag bits (protocol.md B.3). */
 export const Video = {
   Active: 1, NSFW: 2, Muted: 4, NonExplicit: 8, MutualRequired: 16, MutualOpen: 32, VipOnly: 64,
   Invited: 128, NoWatermark: 256,
 };
 
-/** The presence texts the page matches on exactly. */
-export const Presence = {
-  joined: "has joined the room!",
-  exited: "has exited the room!",
-  kicked: "has been kicked from the room!",
-  banned: "has been banned!",
-  timedOut: "has timed out!",
-};
+/** The presence texts the page matches on exactly: joined, exited, kicked, banned, timedOut. */
+export const Presence = Object.freeze({ ...texts.presence });
 
 /** What a who-list entry's video flags mean for its camera button. */
 export function cameraState(video) {
@@ -22,8 +20,39 @@ export function cameraState(video) {
   return video & Video.NSFW ? "explicit" : "live";
 }
 
-/** A fresh chat state for the channels the server configured. */
-export function newState(config, me = "") {
+/**
+ * The classes of a who-list entry's camera button: its state, plus "invited" when that
+ * broadcaster invited me (green border, web-client.md F.4) and "vip" for a VIP-only camera.
+ */
+export function cameraClasses(video) {
+  const state = cameraState(video);
+  if (state === "off") return ["off"];
+  const out = [state];
+  if (video & Video.Invited) out.push("invited");
+  if (video & Video.VipOnly) out.push("vip");
+  return out;
+}
+
+/** The `video` flags of my `me` (B.3): 0 with the camera off; VIP-only only for a VIP. */
+export function myVideoFlags({ sharing, explicit, micMuted, vipOnly, isVip }) {
+  if (!sharing) return 0;
+  let video = Video.Active;
+  if (explicit) video |= Video.NSFW;
+  if (micMuted) video |= Video.Muted;
+  if (vipOnly && isVip) video |= Video.VipOnly;
+  return video;
+}
+
+/** Whether I am a VIP: from my JWT claims, or from my own who-list entry. */
+export function amVip(state, claims) {
+  return Boolean(claims?.vip || state.who.find((w) => w.username === state.me)?.vip);
+}
+
+/**
+ * A fresh chat state for the channels the server configured. `storage` (localStorage in the
+ * page) holds the cached blocklist.
+ */
+export function newState(config, me = "", storage = null) {
   const channels = (config?.PublicChannels || []).map((c) => ({ id: c.ID, name: c.Name || c.ID, icon: c.Icon || "" }));
   const history = {};
   for (const c of channels) history[c.id] = [];
@@ -39,6 +68,7 @@ export function newState(config, me = "") {
     rules: {},
     disconnected: false,
     watchers: new Set(),  // users watching my camera
+    rel: newRelations(storage),  // muted, blocked, booted, invited (relations.js)
   };
 }
 
@@ -54,6 +84,13 @@ function touchDM(state, channel) {
 }
 
 /** Opens a channel or DM thread and clears its unread count. */
+/** A channel's history as shown: messages and presence of muted or blocked users are hidden. */
+export function visibleHistory(state, channel) {
+  const list = state.history[channel] || [];
+  return list.filter((m) => !(m.kind === "message" || m.kind === "presence") || m.username === state.me
+    || !isHidden(state.rel, m.username));
+}
+
 export function openChannel(state, channel) {
   if (channel.startsWith("@")) {
     if (!state.history[channel]) state.history[channel] = [];
@@ -81,11 +118,12 @@ export function handleMessage(state, msg, now = new Date()) {
   switch (msg.action) {
     case "me":
       if (msg.username) state.me = msg.username;
-      return { me: msg };
+      return { me: msg, send: onMe(state.rel) };
     case "who":
       state.who = msg.whoList || [];
       return null;
     case "presence": {
+      if (isHidden(state.rel, msg.username)) return null;
       const text = msg.message || "";
       const always = text !== Presence.joined && text !== Presence.exited;
       const entry = { kind: "presence", username: msg.username, text, at: now };
@@ -94,6 +132,7 @@ export function handleMessage(state, msg, now = new Date()) {
       return { sound: text === Presence.joined ? "Enter" : "Leave", always };
     }
     case "message": {
+      if (msg.username !== state.me && isHidden(state.rel, msg.username)) return null;
       const channel = msg.channel || state.active;
       const isDM = channel.startsWith("@");
       if (isDM) touchDM(state, channel);
@@ -134,6 +173,11 @@ export function handleMessage(state, msg, now = new Date()) {
       return null;
     case "cut":
       return { cut: true };
+    case "block":
+      // The server blocked them for me: cache it so the block is re-sent after a reconnect.
+      if (!msg.username) return null;
+      blockedByServer(state.rel, msg.username);
+      return { block: msg.username };
     case "ring": case "open": case "candidate": case "sdp":
       return { webrtc: msg };
     default:

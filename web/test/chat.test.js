@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { cameraState, connectionLost, handleMessage, MaxReconnects, newState, openChannel, unreadSummary, Video } from "../src/chat.js";
+import {
+  amVip, cameraClasses, cameraState, connectionLost, handleMessage, MaxReconnects, myVideoFlags, newState, openChannel,
+  Presence, unreadSummary, Video,
+} from "../src/chat.js";
 
 const config = { PublicChannels: [{ ID: "lobby", Name: "Lobby" }, { ID: "offtopic", Name: "Off Topic" }], JWT: {} };
 
@@ -9,6 +12,40 @@ describe("video flags", () => {
     expect(cameraState(Video.NSFW)).toBe("off");
     expect(cameraState(Video.Active)).toBe("live");
     expect(cameraState(Video.Active | Video.NSFW | Video.Muted)).toBe("explicit");
+  });
+
+  it("marks a camera I was invited to (green) and VIP-only cameras", () => {
+    expect(cameraClasses(Video.Active | Video.Invited)).toEqual(["live", "invited"]);
+    expect(cameraClasses(Video.Active | Video.NSFW | Video.Invited)).toEqual(["explicit", "invited"]);
+    expect(cameraClasses(Video.Active | Video.VipOnly)).toEqual(["live", "vip"]);
+    expect(cameraClasses(Video.Invited)).toEqual(["off"]);
+  });
+
+  it("sets the VIP-only bit in my flags only for a VIP with the camera on", () => {
+    const on = { sharing: true, explicit: false, micMuted: true, vipOnly: true, isVip: true };
+    expect(myVideoFlags(on)).toBe(Video.Active | Video.Muted | Video.VipOnly);
+    expect(myVideoFlags({ ...on, isVip: false })).toBe(Video.Active | Video.Muted);
+    expect(myVideoFlags({ ...on, sharing: false })).toBe(0);
+  });
+
+  it("knows I am a VIP from my JWT claims or my own who entry", () => {
+    const s = newState(config, "me");
+    expect(amVip(s, {})).toBe(false);
+    expect(amVip(s, { sub: "me", vip: true })).toBe(true);
+    handleMessage(s, { action: "who", whoList: [{ username: "me", vip: true }, { username: "bob" }] });
+    expect(amVip(s, undefined)).toBe(true);
+  });
+});
+
+describe("presence texts", () => {
+  it("are the exact wire texts from protocol/texts.json", () => {
+    expect(Presence).toEqual({
+      joined: "has joined the room!", exited: "has exited the room!", kicked: "has been kicked from the room!",
+      banned: "has been banned!", timedOut: "has timed out!",
+    });
+    const s = newState(config, "me");
+    expect(handleMessage(s, { action: "presence", username: "bob", message: Presence.joined })).toEqual({ sound: "Enter", always: false });
+    expect(handleMessage(s, { action: "presence", username: "bob", message: Presence.timedOut })).toEqual({ sound: "Leave", always: true });
   });
 });
 

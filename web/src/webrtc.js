@@ -77,6 +77,21 @@ export class Webcams {
     this.changed();
   }
 
+  /** Ends the connection that carries my camera to `username` (boot, block). */
+  hangUp(username) {
+    const pc = this.answerers.get(username);
+    if (!pc) return;
+    pc.close();
+    this.answerers.delete(username);
+    this.changed();
+  }
+
+  /** Ends every connection with `username`, both directions (block). */
+  forget(username) {
+    this.close(username);
+    this.hangUp(username);
+  }
+
   closeAll() {
     for (const name of [...this.feeds.keys()]) this.close(name);
   }

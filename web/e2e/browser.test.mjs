@@ -2,67 +2,15 @@
 // playwright-core, fake camera and microphone. Screenshots go to test-output/ (ignored by git).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, "../..");
-const binary = process.env.BARERTC_BIN || path.join(root, "build/barertc");
-const shots = path.join(root, "test-output/browser");
-mkdirSync(shots, { recursive: true });
+import { assertPlaying, checkBuilt, launchBrowser, shots, signIn, startServer } from "./harness.mjs";
 
 let server, port, browser;
 
-/** Starts the server on `listen` (0: any free port) with the test settings. */
-async function startServer(listen) {
-  const dir = mkdtempSync(path.join(tmpdir(), "barertc-browser-"));
-  writeFileSync(path.join(dir, "settings.toml"), `
-Title = "Browser Test Chat"
-Branding = "<strong>BareRTC</strong>"
-PermitNSFW = true
-[Server]
-Address = "127.0.0.1:${listen}"
-[TURN]
-URLs = []
-[[PublicChannels]]
-ID = "lobby"
-Name = "Lobby"
-Icon = "fa fa-gavel"
-WelcomeMessages = ["Welcome to the **lobby**!"]
-[[PublicChannels]]
-ID = "offtopic"
-Name = "Off Topic"
-Icon = "fa fa-comments"
-`);
-  const proc = spawn(binary, ["--config", path.join(dir, "settings.toml"), "--web-root", path.join(root, "web/dist")],
-    { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-  const bound = await new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error("server did not start: " + out)), 15000);
-    proc.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/\(port (\d+)\)/);
-      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
-    });
-  });
-  return { server: proc, port: bound };
-}
-
-
 before(async () => {
-  if (!existsSync(path.join(root, "web/dist/index.html"))) throw new Error("web/dist is not built: run scripts/build-web.sh");
-  if (!existsSync(binary)) throw new Error(`no server binary at ${binary}: run scripts/build.sh`);
+  checkBuilt();
   ({ server, port } = await startServer(0));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required"],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -70,24 +18,7 @@ after(async () => {
   server?.kill("SIGTERM");
 });
 
-/** The <video> at `selector` advances over a second. */
-async function assertPlaying(page, selector, what) {
-  const before = await page.$eval(selector, (v) => v.currentTime);
-  await page.waitForTimeout(1000);
-  const after = await page.$eval(selector, (v) => v.currentTime);
-  assert.ok(after > before, `${what} (currentTime ${before} -> ${after})`);
-}
-
-async function user(name, viewport = { width: 1280, height: 800 }, colorScheme = "light") {
-  const ctx = await browser.newContext({ viewport, colorScheme, reducedMotion: "reduce", permissions: ["camera", "microphone"] });
-  const page = await ctx.newPage();
-  page.on("pageerror", (e) => console.error(`[${name}] page error:`, e.message));
-  await page.goto(`http://127.0.0.1:${port}/`);
-  await page.fill("#username", name);
-  await page.click("text=Enter chat");
-  await page.waitForSelector(`[data-test=status]:text("online")`);
-  return page;
-}
+const user = (name, viewport, colorScheme) => signIn(browser, port, name, viewport, colorScheme);
 
 test("two users chat, DM, and watch a live webcam; a phone user uses the drawers", async () => {
   const alice = await user("alice");

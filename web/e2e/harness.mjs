@@ -1,0 +1,91 @@
+// Shared pieces of the browser tests: the real server with the test settings, Debian's Chromium
+// driven by playwright-core with a fake camera and microphone, and signing a guest in.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, "../..");
+// Relative to where the tests were started: the server itself runs in a temporary folder.
+const binary = process.env.BARERTC_BIN ? path.resolve(process.env.BARERTC_BIN) : path.join(root, "build/barertc");
+export const shots = path.join(root, "test-output/browser");
+mkdirSync(shots, { recursive: true });
+
+/** Fails early, with the fix, when the page or the server binary is missing. */
+export function checkBuilt() {
+  if (!existsSync(path.join(root, "web/dist/index.html"))) throw new Error("web/dist is not built: run scripts/build-web.sh");
+  if (!existsSync(binary)) throw new Error(`no server binary at ${binary}: run scripts/build.sh`);
+}
+
+/** Starts the server on `listen` (0: any free port) with the test settings. */
+export async function startServer(listen) {
+  const dir = mkdtempSync(path.join(tmpdir(), "barertc-browser-"));
+  writeFileSync(path.join(dir, "settings.toml"), `
+Title = "Browser Test Chat"
+Branding = "<strong>BareRTC</strong>"
+PermitNSFW = true
+[Server]
+Address = "127.0.0.1:${listen}"
+[TURN]
+URLs = []
+[[PublicChannels]]
+ID = "lobby"
+Name = "Lobby"
+Icon = "fa fa-gavel"
+WelcomeMessages = ["Welcome to the **lobby**!"]
+[[PublicChannels]]
+ID = "offtopic"
+Name = "Off Topic"
+Icon = "fa fa-comments"
+`);
+  const proc = spawn(binary, ["--config", path.join(dir, "settings.toml"), "--web-root", path.join(root, "web/dist")],
+    { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const bound = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("server did not start: " + out)), 15000);
+    proc.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/\(port (\d+)\)/);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+  });
+  return { server: proc, port: bound };
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required"],
+  });
+}
+
+/** The <video> at `selector` advances over a second. */
+export async function assertPlaying(page, selector, what) {
+  const before = await page.$eval(selector, (v) => v.currentTime);
+  await page.waitForTimeout(1000);
+  const after = await page.$eval(selector, (v) => v.currentTime);
+  assert.ok(after > before, `${what} (currentTime ${before} -> ${after})`);
+}
+
+/** Signs `name` in as a guest on the page at `port`, in a browser context of its own. */
+export async function signIn(browser, port, name, viewport = { width: 1280, height: 800 }, colorScheme = "light") {
+  const ctx = await browser.newContext({ viewport, colorScheme, reducedMotion: "reduce", permissions: ["camera", "microphone"] });
+  const page = await ctx.newPage();
+  page.on("pageerror", (e) => console.error(`[${name}] page error:`, e.message));
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await enter(page, name);
+  return page;
+}
+
+/** Fills in the name prompt of a page that has just loaded and waits until it is online. */
+export async function enter(page, name) {
+  await page.fill("#username", name);
+  await page.click("text=Enter chat");
+  await page.waitForSelector(`[data-test=status]:text("online")`);
+}

@@ -78,6 +78,7 @@ export async function signIn(browser, port, name, viewport = { width: 1280, heig
   const ctx = await browser.newContext({ viewport, colorScheme, reducedMotion: "reduce", permissions: ["camera", "microphone"] });
   const page = await ctx.newPage();
   page.on("pageerror", (e) => console.error(`[${name}] page error:`, e.message));
+  recordFrames(page);
   await page.goto(`http://127.0.0.1:${port}/`);
   await enter(page, name);
   return page;
@@ -88,4 +89,18 @@ export async function enter(page, name) {
   await page.fill("#username", name);
   await page.click("text=Enter chat");
   await page.waitForSelector(`[data-test=status]:text("online")`);
+}
+
+/**
+ * Keeps every WebSocket message the page sends and receives, parsed, in page.sent and
+ * page.received (newest last), so tests can check what went over the wire.
+ */
+export function recordFrames(page) {
+  page.sent = [];
+  page.received = [];
+  const parse = (payload) => { try { return JSON.parse(payload); } catch { return null; } };
+  page.on("websocket", (ws) => {
+    ws.on("framesent", ({ payload }) => page.sent.push(parse(payload)));
+    ws.on("framereceived", ({ payload }) => page.received.push(parse(payload)));
+  });
 }

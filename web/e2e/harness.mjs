@@ -2,6 +2,7 @@
 // driven by playwright-core with a fake camera and microphone, and signing a guest in.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -21,8 +22,8 @@ export function checkBuilt() {
   if (!existsSync(binary)) throw new Error(`no server binary at ${binary}: run scripts/build.sh`);
 }
 
-/** Starts the server on `listen` (0: any free port) with the test settings. */
-export async function startServer(listen) {
+/** Starts the server on `listen` (0: any free port) with the test settings, plus `extra` TOML. */
+export async function startServer(listen, extra = "") {
   const dir = mkdtempSync(path.join(tmpdir(), "barertc-browser-"));
   writeFileSync(path.join(dir, "settings.toml"), `
 Title = "Browser Test Chat"
@@ -41,7 +42,7 @@ WelcomeMessages = ["Welcome to the **lobby**!"]
 ID = "offtopic"
 Name = "Off Topic"
 Icon = "fa fa-comments"
-`);
+${extra}`);
   const proc = spawn(binary, ["--config", path.join(dir, "settings.toml"), "--web-root", path.join(root, "web/dist")],
     { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   const bound = await new Promise((resolve, reject) => {
@@ -81,6 +82,24 @@ export async function signIn(browser, port, name, viewport = { width: 1280, heig
   recordFrames(page);
   await page.goto(`http://127.0.0.1:${port}/`);
   await enter(page, name);
+  return page;
+}
+
+/** An HS256 token for `claims` (sub, vip, op...), valid for five minutes. */
+export function signJwt(claims, secret) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const input = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ exp: Math.floor(Date.now() / 1000) + 300, ...claims })}`;
+  return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
+}
+
+/** Opens the page with a JWT (?jwt=): the page signs itself in as the token's subject. */
+export async function signInWithToken(browser, port, token) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, permissions: ["camera", "microphone"] });
+  const page = await ctx.newPage();
+  page.on("pageerror", (e) => console.error("[jwt user] page error:", e.message));
+  recordFrames(page);
+  await page.goto(`http://127.0.0.1:${port}/?jwt=${encodeURIComponent(token)}`);
+  await page.waitForSelector(`[data-test=status]:text("online")`);
   return page;
 }
 

@@ -3,13 +3,17 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { assertPlaying, checkBuilt, enter, launchBrowser, shots, signIn, startServer } from "./harness.mjs";
+import {
+  assertPlaying, checkBuilt, enter, launchBrowser, shots, signIn, signInWithToken, signJwt, startServer,
+} from "./harness.mjs";
 
 let server, port, browser;
+const secret = "browser-test-secret";
 
 before(async () => {
   checkBuilt();
-  ({ server, port } = await startServer(0));
+  // JWT on but not strict: guests sign in by name, VIPs with a token.
+  ({ server, port } = await startServer(0, `[JWT]\nEnabled = true\nStrict = false\nSecretKey = "${secret}"\n`));
   browser = await launchBrowser();
 });
 
@@ -35,6 +39,15 @@ async function openProfile(page, name) {
 async function closeProfile(page) {
   await page.click('[data-test=profile] button[aria-label="close"]');
   await page.waitForSelector("[data-test=profile]", { state: "detached" });
+}
+
+/** Waits until `ok()` holds, checking every 50 ms for up to 10 s. */
+async function until(ok, what) {
+  for (let i = 0; i < 200; i++) {
+    if (ok()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out: ${what}`);
 }
 
 /** Answers the next confirm() on `page` with OK. */
@@ -165,4 +178,33 @@ test("after a block neither sees the other, and the block survives a reload", as
   assert.equal(await alice.locator(row("dave3")).count(), 0, "dave is still hidden from alice");
   await dave.waitForSelector(row("alice3"), { state: "detached" });
   await alice.screenshot({ path: path.join(shots, "r5-blocked.png") });
+});
+
+test("a VIP-only camera is live for VIPs only; only VIPs get the toggle", async () => {
+  const vicky = await signInWithToken(browser, port, signJwt({ sub: "vicky", vip: true }, secret));
+  const wade = await signInWithToken(browser, port, signJwt({ sub: "wade", vip: true }, secret));
+  const xena = await user("xena");
+  await xena.waitForSelector(`${row("vicky")} [data-test=vip]`);   // the VIP badge
+
+  await xena.click('button[aria-label="Settings"]');
+  await xena.waitForSelector(".modal.is-active #camera-select");
+  assert.equal(await xena.locator("[data-test=vip-only]").count(), 0, "no VIP-only toggle for a guest");
+  await vicky.click('button[aria-label="Settings"]');
+  await vicky.check("[data-test=vip-only] input");
+  await vicky.screenshot({ path: path.join(shots, "r6-vip-toggle.png") });
+  await vicky.click(".modal.is-active .modal-close");
+  const whoLists = () => xena.received.filter((m) => m?.action === "who").length;
+  const seen = whoLists();
+  await vicky.click("text=Share webcam");
+  await vicky.waitForSelector("#local-video");
+  const me = vicky.sent.filter((m) => m?.action === "me").at(-1);
+  assert.equal(me.video & 65, 65, `vicky's me has Active and VIP-only (video ${me.video})`);
+
+  await wade.waitForSelector(camera("vicky", "vip"));
+  await wade.waitForSelector(camera("vicky", "live"));
+  await until(() => whoLists() > seen, "xena gets the who list sent after vicky's camera went on");
+  const entry = xena.received.filter((m) => m?.action === "who").at(-1).whoList.find((w) => w.username === "vicky");
+  assert.equal(entry.video, 0, "the server shows vicky's camera to xena as off");
+  assert.equal(await xena.locator(camera("vicky", "off")).count(), 1, "xena sees vicky's camera as off");
+  await wade.screenshot({ path: path.join(shots, "r7-vip-camera.png") });
 });

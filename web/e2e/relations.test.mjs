@@ -178,6 +178,9 @@ test("after a block neither sees the other, and the block survives a reload", as
   assert.equal(await alice.locator(row("dave3")).count(), 0, "dave is still hidden from alice");
   await dave.waitForSelector(row("alice3"), { state: "detached" });
   await alice.screenshot({ path: path.join(shots, "r5-blocked.png") });
+  // Her settings list the block.
+  await alice.click('button[aria-label="Settings"]');
+  await alice.waitForSelector('[data-test=blocked-list] [data-user="dave3"]');
 });
 
 test("a VIP-only camera is live for VIPs only; only VIPs get the toggle", async () => {

@@ -61,6 +61,15 @@ export function block(rel, name) {
   return [{ action: "block", username: name }];
 }
 
+/**
+ * Takes `name` off the cached blocklist. There is no unblock action: the block lasts until this
+ * connection ends, and the next one no longer sends it.
+ */
+export function forgetBlock(rel, name) {
+  rel.blocked.delete(name);
+  saveBlocklist(rel);
+}
+
 /** The server blocked `name` for me (`/api/block/now`): cache it; nothing to send. */
 export function blockedByServer(rel, name) {
   rel.blocked.add(name);

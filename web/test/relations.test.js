@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { handleMessage, newState, visibleHistory } from "../src/chat.js";
 import {
-  block, BlocklistKey, boot, FreePreemptiveBoots, invite, loadBlocklist, mute, newRelations, onMe, onSocketOpen,
+  block, BlocklistKey, boot, forgetBlock, FreePreemptiveBoots, invite, loadBlocklist, mute, newRelations, onMe, onSocketOpen,
   unboot, unmute,
 } from "../src/relations.js";
 
@@ -59,6 +59,16 @@ describe("blocklist", () => {
     expect(texts(t, "lobby")).toEqual([]);
     handleMessage(t, { action: "message", channel: "lobby", username: "dave", message: "hi" });
     expect(texts(t, "lobby")).toEqual([]);     // a blocked user's messages stay hidden
+  });
+
+  it("forgets a block: the next connection no longer sends it", () => {
+    const storage = memoryStorage();
+    const rel = newRelations(storage);
+    block(rel, "dave");
+    block(rel, "erin");
+    forgetBlock(rel, "dave");
+    expect(loadBlocklist(storage)).toEqual(["erin"]);
+    expect(onSocketOpen(newRelations(storage))).toEqual([{ action: "blocklist", usernames: ["erin"] }]);
   });
 
   it("reads a missing or broken cache as empty", () => {

@@ -22,13 +22,17 @@ export function checkBuilt() {
   if (!existsSync(binary)) throw new Error(`no server binary at ${binary}: run scripts/build.sh`);
 }
 
-/** Starts the server on `listen` (0: any free port) with the test settings, plus `extra` TOML. */
-export async function startServer(listen, extra = "") {
+/**
+ * Starts the server on `listen` (0: any free port) with the test settings, plus `top` (top-level
+ * keys) and `tables` (TOML tables) when given.
+ */
+export async function startServer(listen, { top = "", tables = "" } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), "barertc-browser-"));
   writeFileSync(path.join(dir, "settings.toml"), `
 Title = "Browser Test Chat"
 Branding = "<strong>BareRTC</strong>"
 PermitNSFW = true
+${top}
 [Server]
 Address = "127.0.0.1:${listen}"
 [TURN]
@@ -42,7 +46,7 @@ WelcomeMessages = ["Welcome to the **lobby**!"]
 ID = "offtopic"
 Name = "Off Topic"
 Icon = "fa fa-comments"
-${extra}`);
+${tables}`);
   const proc = spawn(binary, ["--config", path.join(dir, "settings.toml"), "--web-root", path.join(root, "web/dist")],
     { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   const bound = await new Promise((resolve, reject) => {

@@ -9,11 +9,15 @@ import {
 
 let server, port, browser;
 const secret = "browser-test-secret";
+const apiKey = "browser-test-api-key";
 
 before(async () => {
   checkBuilt();
   // JWT on but not strict: guests sign in by name, VIPs with a token.
-  ({ server, port } = await startServer(0, `[JWT]\nEnabled = true\nStrict = false\nSecretKey = "${secret}"\n`));
+  ({ server, port } = await startServer(0, {
+    top: `AdminAPIKey = "${apiKey}"`,
+    tables: `[JWT]\nEnabled = true\nStrict = false\nSecretKey = "${secret}"\n`,
+  }));
   browser = await launchBrowser();
 });
 
@@ -210,4 +214,26 @@ test("a VIP-only camera is live for VIPs only; only VIPs get the toggle", async 
   assert.equal(entry.video, 0, "the server shows vicky's camera to xena as off");
   assert.equal(await xena.locator(camera("vicky", "off")).count(), 1, "xena sees vicky's camera as off");
   await wade.screenshot({ path: path.join(shots, "r7-vip-camera.png") });
+});
+
+test("a block from the site (/api/block/now) closes the video and is cached", async () => {
+  const hal = await user("hal");
+  const ivy = await user("ivy");
+  await hal.click("text=Share webcam");
+  await ivy.click(`${row("hal")} .video-btn.live`);
+  const feed = '.feed[data-feed="hal"] video';
+  await ivy.waitForFunction((sel) => document.querySelector(sel)?.videoWidth > 0, feed, { timeout: 20000 });
+  await hal.waitForSelector('[data-test=watchers]:has-text("1")');
+
+  const res = await fetch(`http://127.0.0.1:${port}/api/block/now`, {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ APIKey: apiKey, Usernames: ["hal", "ivy"] }),
+  });
+  assert.equal(res.status, 200, `/api/block/now answers 200 (got ${res.status})`);
+  await ivy.waitForSelector(feed, { state: "detached", timeout: 10000 });
+  await hal.waitForSelector('[data-test=watchers]:has-text("0")');
+  await ivy.waitForSelector(row("hal"), { state: "detached" });
+  await hal.waitForSelector(row("ivy"), { state: "detached" });
+  assert.deepEqual(JSON.parse(await ivy.evaluate(() => localStorage.getItem("barertc-blocklist"))), ["hal"]);
+  assert.deepEqual(JSON.parse(await hal.evaluate(() => localStorage.getItem("barertc-blocklist"))), ["ivy"]);
 });

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs the benchmark matrix against a fresh server on loopback and prints one JSON line per
-# scenario plus a human summary. Usage: bench/run.sh [quick|full] [extra server flags...]
-#   quick: a smoke run for CI (few users, short; never fails on speed)
-#   full:  the matrix of docs/performance.md
+# scenario plus a human summary. Usage: bench/run.sh [quick|full|relations] [extra server flags...]
+#   quick:     a smoke run for CI (few users, short; never fails on speed)
+#   full:      the matrix of docs/performance.md
+#   relations: "Relations on" of docs/performance.md: fan-out N=1000 and join storm N=2000, each
+#              with and without mutes and boots, alternating, RELATIONS_REPS times (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-full}
 shift || true
+flags=("$@")  # extra server flags (the thread matrix below reuses "$@")
 build=${BUILD_DIR:-build}
 [[ -x $build/barertc && -x $build/loadgen && -x $build/floor ]] || scripts/build.sh --target barertc loadgen floor
 work=$(mktemp -d)
@@ -52,6 +55,37 @@ if [[ $mode == quick ]]; then
   "$build/floor" --users 100 --rate 200 --duration 2
   exit 0
 fi
+# Relations on (issue 11): the same runs with and without mutes and boots, in alternating order so
+# that drift in the machine's other load falls on both. Prints a summary (median of each) at the end.
+relations_runs() {
+  local reps=$1 out="$work/relations.jsonl" r rel
+  for r in $(seq "$reps"); do
+    for rel in $( ((r % 2)) && echo "0 1" || echo "1 0"); do
+      start_server "$@"; gen --scenario fanout --users 1000 --duration 10 --timeout 300 --relations $rel | tee -a "$out"
+    done
+    for rel in $( ((r % 2)) && echo "1 0" || echo "0 1"); do
+      start_server "$@"; gen --scenario join --users 2000 --timeout 300 --relations $rel | tee -a "$out"
+    done
+  done
+  awk -F'[:,]' '
+    /^\{/ { name = $2; gsub(/"/, "", name)
+             for (i = 3; i < NF; i += 2) { k = $i; gsub(/"/, "", k); v[k] = $(i + 1) }
+             x = (name ~ /^fanout/) ? v["deliveries_per_s"] : v["seconds"]
+             vals[name] = vals[name] " " x }
+    function median(s,   a, n, i, j, t) { n = split(s, a, " ")
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    END { f0 = median(vals["fanout"]); f1 = median(vals["fanout+relations"])
+          j0 = median(vals["join"]); j1 = median(vals["join+relations"])
+          printf "# relations: fan-out deliveries/s median %.0f without, %.0f with (%.1f %%, goal >= 90 %%)\n", f0, f1, f0 ? 100 * f1 / f0 : 0
+          printf "#   runs without:%s\n#   runs with:%s\n", vals["fanout"], vals["fanout+relations"]
+          printf "# relations: join N=2000 seconds median %.2f without, %.2f with (%.2fx, goal <= 1.5x)\n", j0, j1, j0 ? j1 / j0 : 0
+          printf "#   runs without:%s\n#   runs with:%s\n", vals["join"], vals["join+relations"] }' "$out"
+}
+if [[ $mode == relations ]]; then
+  relations_runs "${RELATIONS_REPS:-5}" "$@"
+  exit 0
+fi
 for n in 500 1000 2000 10000; do
   start_server "$@"; gen --scenario join --users $n --timeout 1200
 done
@@ -72,3 +106,5 @@ for threads in "1 1" "2 1" "1 2" "2 2"; do
   start_server --workers "$1" --io-threads "$2"; gen --scenario fanout-open --users 1000 --rate 40 --duration 5 --timeout 300
   start_server --workers "$1" --io-threads "$2"; gen --scenario join --users 2000 --timeout 300
 done
+echo "# relations on: fan-out N=1000 and join N=2000 with and without mutes and boots"
+relations_runs 1 "${flags[@]+"${flags[@]}"}"

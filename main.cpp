@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
 
   raise_fd_limit();
   tune_malloc();
-  trim_heap_periodically(std::chrono::seconds(5));
+  trim_heap_periodically(std::chrono::seconds(barertc::defaults::heap_trim_seconds));
   bool created = false;
   auto loaded = f.check_config ? [&]() -> std::variant<settings::settings, settings::errors> {
     std::ifstream probe(f.config);
@@ -199,7 +199,7 @@ int main(int argc, char** argv) {
                o.io_threads, cfg.server.worker_threads ? std::to_string(cfg.server.worker_threads) : "auto");
   srv.run();
   chat.shutdown();
-  exit_if_teardown_hangs(std::chrono::milliseconds(1000));
+  exit_if_teardown_hangs(std::chrono::milliseconds(barertc::defaults::teardown_timeout_ms));
   spdlog::info("stopped");
   return 0;
 }

@@ -1,7 +1,9 @@
-// Public channels and DM threads: the fan-out end of the chat.
+// A public channel: its members, its copy of the relations between users, and the fan-out of
+// its messages.
 #include <unordered_map>
 
 #include "actors/actors.hpp"
+#include "actors/fan_out.hpp"
 #include "protocol/codec.hpp"
 
 namespace barertc::actors {
@@ -10,12 +12,11 @@ namespace {
 struct channel_state {
   settings::channel channel;
   std::unordered_map<std::string, protocol::connection_ptr> members;
+  relations rel;  ///< kept in step by the directory
   static inline const char* name = "channel";
 };
 
-caf::behavior channel_behavior(caf::stateful_actor<channel_state>* self, context_ptr ctx,
-                               settings::channel channel) {
-  (void)ctx;
+caf::behavior channel_behavior(caf::stateful_actor<channel_state>* self, settings::channel channel) {
   self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) { return log_actor_exception("channel", e); });
   self->state.channel = std::move(channel);
   return {
@@ -23,33 +24,15 @@ caf::behavior channel_behavior(caf::stateful_actor<channel_state>* self, context
         self->state.members[username] = conn;
       },
       [=](leave_atom, const std::string& username) { self->state.members.erase(username); },
+      [=](relate_atom, const std::vector<relation_change>& changes) {
+        for (auto& c : changes) self->state.rel.apply(c);
+      },
+      [=](forget_atom, const std::string& username) { self->state.rel.forget(username); },
       [=](stats_atom, count_atom) { return static_cast<int64_t>(self->mailbox().size()); },
       [=](publish_atom, const protocol::message& msg) {
-        // Serialised once; every member's connection shares the same bytes.
-        auto bytes = protocol::encode_frame(msg);
-        for (auto& [name, conn] : self->state.members) conn->send(bytes);
-      },
-  };
-}
-
-struct dm_state {
-  static inline const char* name = "dm-thread";
-};
-
-caf::behavior dm_behavior(caf::stateful_actor<dm_state>* self, std::string a,
-                          protocol::connection_ptr a_conn, std::string b,
-                          protocol::connection_ptr b_conn) {
-  self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) { return log_actor_exception("dm-thread", e); });
-  return {
-      // `msg` comes from `from` and has its username, text and msgID filled in.
-      [=](dm_atom, protocol::message msg) {
-        bool from_a = msg.username == a;
-        const auto& other = from_a ? b : a;
-        // The sender's copy names the other party; the receiver's names the sender.
-        msg.channel = "@" + other;
-        (from_a ? a_conn : b_conn)->send(protocol::encode_frame(msg));
-        msg.channel = "@" + msg.username;
-        (from_a ? b_conn : a_conn)->send(protocol::encode_frame(msg));
+        // Serialised once; every member the relations let through shares the same bytes.
+        fan_out(protocol::encode_frame(msg), msg.username, self->state.members, self->state.rel,
+                [](const protocol::connection_ptr& c) -> const protocol::connection_ptr& { return c; });
       },
   };
 }
@@ -57,12 +40,8 @@ caf::behavior dm_behavior(caf::stateful_actor<dm_state>* self, std::string a,
 }  // namespace
 
 caf::actor spawn_channel(caf::actor_system& sys, context_ptr ctx, settings::channel channel) {
-  return sys.spawn(channel_behavior, std::move(ctx), std::move(channel));
-}
-
-caf::actor spawn_dm_thread(caf::actor_system& sys, std::string a, protocol::connection_ptr a_conn,
-                           std::string b, protocol::connection_ptr b_conn) {
-  return sys.spawn(dm_behavior, std::move(a), std::move(a_conn), std::move(b), std::move(b_conn));
+  (void)ctx;
+  return sys.spawn(channel_behavior, std::move(channel));
 }
 
 }  // namespace barertc::actors

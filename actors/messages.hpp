@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/relations.hpp"
 #include "protocol/message.hpp"
 #include "protocol/transport.hpp"
 #include "settings/settings.hpp"
@@ -35,6 +36,8 @@ using signout_atom = caf::atom_constant<caf::atom("signout")>;    ///< directory
 using op_atom = caf::atom_constant<caf::atom("op")>;              ///< directory -> user: op changed
 using count_atom = caf::atom_constant<caf::atom("count")>;        ///< with stats: just the number
 using reconfig_atom = caf::atom_constant<caf::atom("reconfig")>;  ///< reload settings / new context
+using relate_atom = caf::atom_constant<caf::atom("relate")>;      ///< user -> directory -> channels: mute etc.
+using forget_atom = caf::atom_constant<caf::atom("forget")>;      ///< directory -> channels: a user's relations go
 
 /// Logs an exception that escaped a handler of `actor_name` (CAF then ends that actor); returns the
 /// error it ends with. Handlers catch what they can; this makes the rest loud rather than silent.
@@ -68,6 +71,7 @@ struct login_request {
   caf::actor user;
   protocol::connection_ptr conn;
   bool jwt = false;  ///< Verified by token: takes the name over from an older session.
+  std::vector<std::string> blocklist;  ///< Sent before login: muted and blocked once in the room.
 };
 
 /// The directory's answer: the name given, or why the login was refused.
@@ -85,3 +89,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::connection_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::login_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::login_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::context_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<barertc::actors::relation_change>)

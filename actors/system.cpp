@@ -111,7 +111,7 @@ template <class... Ts>
 static void ask_directory(caf::actor_system& sys, caf::actor dir, std::function<void(std::string)> done,
                           std::string fallback, Ts... xs) {
   sys.spawn([=](caf::event_based_actor* self) {
-    self->request(dir, std::chrono::seconds(5), xs...)
+    self->request(dir, std::chrono::seconds(barertc::defaults::ask_timeout_seconds), xs...)
         .then([done](const std::string& s) { done(s); }, [done, fallback](const caf::error&) { done(fallback); });
   });
 }
@@ -131,14 +131,14 @@ void chat::gauges(std::function<void(protocol::chat_gauges)> done) {
     auto finish = [g, left, done] {
       if (--*left == 0) done(*g);
     };
-    self->request(dir, std::chrono::seconds(5), stats_atom::value, count_atom::value)
+    self->request(dir, std::chrono::seconds(barertc::defaults::ask_timeout_seconds), stats_atom::value, count_atom::value)
         .then(
             [=](int64_t users, int64_t backlog) {
               g->users = users;
               g->directory_backlog = backlog;
               if (channels->empty()) return done(*g);
               for (auto& [id, ch] : *channels)
-                self->request(ch, std::chrono::seconds(5), stats_atom::value, count_atom::value)
+                self->request(ch, std::chrono::seconds(barertc::defaults::ask_timeout_seconds), stats_atom::value, count_atom::value)
                     .then(
                         [=](int64_t n) {
                           g->channel_backlog += n;

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "actors/actors.hpp"
+#include "actors/refusals.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/command.hpp"
 #include "protocol/jwt.hpp"
@@ -21,6 +22,7 @@ struct user_state {
   bool logging_in = false;
   bool op = false;
   std::optional<protocol::jwt_claims> claims;  ///< Set for users signed in by token.
+  std::vector<std::string> blocklist;          ///< A `blocklist` sent before login, for the login.
   context_ptr ctx;                             ///< Settings in force (replaced on reload).
   // Token bucket for chat messages (RateLimit / RateBurst).
   double tokens = 0;
@@ -43,6 +45,7 @@ void notice(const user_env& env, std::string html, std::string channel = {}) {
 }
 
 void post_message(self_ptr self, const user_env& env, const protocol::message& msg);
+bool is_vip_channel(self_ptr self, const std::string& id);
 
 /// Takes a token for a chat message; false when the sender is over the limit.
 bool take_token(self_ptr self, const user_env& env) {
@@ -110,6 +113,8 @@ void on_login(self_ptr self, const user_env& env, protocol::message& msg) {
   req.user = caf::actor_cast<caf::actor>(self);
   req.conn = env.conn;
   req.jwt = claims.has_value();
+  req.blocklist = std::move(s.blocklist);
+  s.blocklist.clear();
   s.logging_in = true;
   // await: frames that arrive meanwhile wait until the directory has answered.
   self->request(env.directory, caf::infinite, login_atom::value, std::move(req))
@@ -191,9 +196,66 @@ void post_message(self_ptr self, const user_env& env, const protocol::message& m
   if (ch == env.channels->end())
     return notice(env, "Could not send your message: there is no channel called \"" +
                            protocol::escape_html(msg.channel) + "\".");
+  if (is_vip_channel(self, msg.channel) && !self->state.op && !(self->state.claims && self->state.claims->vip))
+    return notice(env, refusal::vip_channel);
   out.channel = msg.channel;
   out.msg_id = ++*self->state.ctx->msg_ids;
   self->send(ch->second, publish_atom::value, std::move(out));
+}
+
+bool is_vip_channel(self_ptr self, const std::string& id) {
+  for (auto& c : self->state.ctx->cfg.public_channels)
+    if (c.id == id) return c.vip;
+  return false;
+}
+
+/// The names of a `blocklist` or `video-invite`, checked: none over MaxBlocklist, and names that
+/// could not be usernames (empty, too long, bad characters) left out silently.
+std::optional<std::vector<std::string>> listed_names(self_ptr self, const user_env& env, const protocol::message& msg) {
+  const auto& cfg = self->state.ctx->cfg.server;
+  if (msg.usernames.size() > static_cast<size_t>(cfg.max_blocklist)) {
+    notice(env, refusal::list_too_long(msg.action, cfg.max_blocklist));
+    return std::nullopt;
+  }
+  std::vector<std::string> names;
+  for (auto& n : msg.usernames) {
+    auto name = protocol::strip_at(std::string(protocol::trim(n)));
+    if (protocol::check_username(name, cfg.max_username_length).index() == 0) names.push_back(std::move(name));
+  }
+  return names;
+}
+
+/// mute, unmute, block, blocklist, boot, unboot, video-invite: checked and applied by the
+/// directory, which knows who is online and who is an operator.
+void on_relation(self_ptr self, const user_env& env, protocol::message& msg) {
+  const auto& action = msg.action;
+  std::vector<relation_change> changes;
+  if (action == "blocklist" || action == "video-invite") {
+    auto names = listed_names(self, env, msg);
+    if (!names) return;
+    auto kind = action == "blocklist" ? relation::block : relation::invite;
+    for (auto& n : *names) changes.push_back({kind, {}, std::move(n), true});
+    if (self->state.username.empty()) {
+      if (action == "video-invite") return notice(env, "You must log in first.");
+      // Before login (protocol.md B.4): kept for the login request.
+      auto& pending = self->state.blocklist;
+      for (auto& c : changes)
+        if (pending.size() < static_cast<size_t>(self->state.ctx->cfg.server.max_blocklist)) pending.push_back(c.to);
+      return;
+    }
+  } else {
+    if (self->state.username.empty()) return notice(env, "You must log in first.");
+    auto target = protocol::strip_at(std::string(protocol::trim(msg.username)));
+    if (target.empty())
+      return notice(env, "The " + protocol::escape_html(action) + " message needs a username: whom is it for?");
+    static const std::map<std::string, std::pair<relation, bool>> kinds{
+        {"mute", {relation::mute, true}},  {"unmute", {relation::mute, false}}, {"block", {relation::block, true}},
+        {"boot", {relation::boot, true}},  {"unboot", {relation::boot, false}},
+    };
+    auto [kind, on] = kinds.at(action);
+    changes.push_back({kind, {}, std::move(target), on});
+  }
+  self->send(env.directory, relate_atom::value, self->state.username, action, std::move(changes));
 }
 
 void on_text(self_ptr self, const user_env& env, const std::string& text) {
@@ -204,6 +266,9 @@ void on_text(self_ptr self, const user_env& env, const std::string& text) {
   const auto& action = msg.action;
   if (action == "login") return on_login(self, env, msg);
   if (action == "ping" || action == "typing") return;
+  if (action == "mute" || action == "unmute" || action == "block" || action == "blocklist" || action == "boot" ||
+      action == "unboot" || action == "video-invite")
+    return on_relation(self, env, msg);
   bool known = action == "me" || action == "message" || action == "open" || action == "candidate" ||
                action == "sdp" || action == "watch" || action == "unwatch";
   if (!known)

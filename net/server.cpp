@@ -269,7 +269,7 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   }
 
   void on_readable() {
-    thread_local std::array<char, 65536> buf;
+    thread_local std::array<char, barertc::defaults::read_buffer_bytes> buf;
     for (;;) {
       beast::error_code ec;
       size_t n = sock_.read_some(asio::buffer(buf), ec);
@@ -362,7 +362,8 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   /// writability, so a client keeping up costs one system call per batch and no completion handler.
   void write_batch() {
     while (!queue_.empty() && !torn_down_ && !inflight_) {
-      constexpr size_t max_frames = 128, max_bytes = 512 * 1024;
+      constexpr size_t max_frames = barertc::defaults::write_batch_frames,
+                       max_bytes = barertc::defaults::write_batch_bytes;
       bufs_.clear();
       headers_.resize(std::min(queue_.size(), max_frames));
       size_t bytes = 0, wire = 0, n = 0;
@@ -599,7 +600,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(srv_->opts.max_header_bytes));
     parser_->body_limit(static_cast<std::uint64_t>(srv_->opts.max_body_bytes));
-    stream_.expires_after(30s);
+    stream_.expires_after(std::chrono::seconds(barertc::defaults::http_timeout_seconds));
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
@@ -779,7 +780,7 @@ void server::impl::accept() {
       // backlog, so retrying at once would spin. Pause, say so once per episode, and try again.
       if (!self->accept_failing) spdlog::error("accept failed: {}; pausing new connections briefly", ec.message());
       self->accept_failing = true;
-      self->accept_pause.expires_after(std::chrono::milliseconds(100));
+      self->accept_pause.expires_after(std::chrono::milliseconds(barertc::defaults::accept_backoff_ms));
       self->accept_pause.async_wait([self](beast::error_code) { self->accept(); });
       return;
     }
@@ -806,7 +807,7 @@ void server::impl::begin_shutdown() {
   }
   for (auto& s : open) s->close(protocol::close_code::going_away, "server shutting down");
   // Give clients a moment to answer the close handshake, then stop whatever remains.
-  auto deadline = std::chrono::steady_clock::now() + 1500ms;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(barertc::defaults::drain_timeout_ms);
   auto poll = std::make_shared<std::function<void()>>();
   *poll = [self = shared_from_this(), deadline, poll] {
     bool empty;

@@ -7,22 +7,23 @@
 
 #include "protocol/page.hpp"
 #include "protocol/transport.hpp"
+#include "settings/defaults.hpp"
 
 namespace barertc::net {
 
 /// Network settings, taken from settings.toml by main().
 struct options {
   std::string address = ":9000";
-  int io_threads = 1;
-  int64_t max_message_bytes = 40 * 1024 * 1024;
-  int send_queue_limit = 256;
-  int64_t send_queue_bytes = 8 * 1024 * 1024;
-  int send_timeout_seconds = 10;
+  int io_threads = barertc::defaults::io_threads;
+  int64_t max_message_bytes = barertc::defaults::max_message_bytes;
+  int send_queue_limit = barertc::defaults::send_queue_limit;
+  int64_t send_queue_bytes = barertc::defaults::send_queue_bytes;
+  int send_timeout_seconds = barertc::defaults::send_timeout_seconds;
   bool use_x_forwarded_for = false;
   int max_connections_per_ip = 0;          ///< Open WebSockets per client address; 0 = unlimited.
-  int idle_timeout_seconds = 60;           ///< Silence before a ping; as long again closes.
-  int64_t max_header_bytes = 16 * 1024;    ///< HTTP request headers; larger gets 431.
-  int64_t max_body_bytes = 1024 * 1024;    ///< HTTP request body; larger gets 413.
+  int idle_timeout_seconds = barertc::defaults::idle_timeout;          ///< Silence before a ping; as long again closes.
+  int64_t max_header_bytes = barertc::defaults::max_header_bytes;    ///< HTTP request headers; larger gets 431.
+  int64_t max_body_bytes = barertc::defaults::max_body_bytes;    ///< HTTP request body; larger gets 413.
   std::vector<std::string> cors_hosts;
   std::string web_root = "web/dist";  ///< The built page; a notice is served when missing.
   std::string title = "BareRTC";

@@ -257,6 +257,7 @@ std::variant<settings, errors> parse(std::string_view text, const std::string& s
     r.integer("MaxHeaderBytes", v.max_header_bytes, 1024, int64_t(1) << 24);
     r.integer("MaxBodyBytes", v.max_body_bytes, 0, int64_t(1) << 32);
     r.integer("WhoListDelayMs", v.who_list_delay_ms, 0, 60000);
+    r.integer("MaxBlocklist", v.max_blocklist, 1, 1 << 20);
     r.unknown_keys_are("key");
   }
   read_channels(top, source, errs, s);
@@ -355,7 +356,8 @@ std::string to_toml(const settings& s) {
     << "IdleTimeout = " << s.server.idle_timeout << "  # seconds of silence before a ping; as long again closes\n"
     << "MaxHeaderBytes = " << s.server.max_header_bytes << "  # HTTP request headers (else 431)\n"
     << "MaxBodyBytes = " << s.server.max_body_bytes << "  # HTTP request body (else 413)\n"
-    << "WhoListDelayMs = " << s.server.who_list_delay_ms << "\n\n"
+    << "WhoListDelayMs = " << s.server.who_list_delay_ms << "\n"
+    << "MaxBlocklist = " << s.server.max_blocklist << "  # names in one blocklist or video-invite\n\n"
     << "[JWT]\n"
     << "Enabled = " << yes(s.jwt.enabled) << "\n"
     << "Strict = " << yes(s.jwt.strict) << "\n"

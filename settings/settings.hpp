@@ -6,6 +6,8 @@
 #include <variant>
 #include <vector>
 
+#include "settings/defaults.hpp"
+
 namespace barertc::settings {
 
 /// Schema version written into new files.
@@ -50,21 +52,22 @@ struct vip {
 struct server {
   std::string address = ":9000";
   int worker_threads = 0;  ///< CAF scheduler threads; 0 = one per core.
-  int io_threads = 2;      ///< Network threads (I/O lanes); 2 measured best on a 2-core machine.
-  int64_t max_message_bytes = 40 * 1024 * 1024;  ///< Largest inbound WebSocket message.
-  int max_text_length = 4000;                    ///< Longest chat text, in characters.
-  int max_username_length = 32;                  ///< Longest username, in characters.
-  int send_queue_limit = 4096;                   ///< Frames queued per connection before "too slow".
-  int64_t send_queue_bytes = 8 * 1024 * 1024;    ///< Bytes queued per connection before "too slow".
-  int ping_interval = 30;                        ///< Seconds between server pings.
-  int login_timeout = 30;                        ///< Seconds allowed between connecting and login.
-  double rate_limit = 10;                        ///< Messages per second per session; 0 = off.
-  int rate_burst = 20;                           ///< Token bucket size.
+  int io_threads = barertc::defaults::io_threads;      ///< Network threads (I/O lanes); 2 measured best on a 2-core machine.
+  int64_t max_message_bytes = barertc::defaults::max_message_bytes;  ///< Largest inbound WebSocket message.
+  int max_text_length = barertc::defaults::max_text_length;                    ///< Longest chat text, in characters.
+  int max_username_length = barertc::defaults::max_username_length;                  ///< Longest username, in characters.
+  int send_queue_limit = barertc::defaults::send_queue_limit;                   ///< Frames queued per connection before "too slow".
+  int64_t send_queue_bytes = barertc::defaults::send_queue_bytes;    ///< Bytes queued per connection before "too slow".
+  int ping_interval = barertc::defaults::ping_interval;                        ///< Seconds between server pings.
+  int login_timeout = barertc::defaults::login_timeout;                        ///< Seconds allowed between connecting and login.
+  double rate_limit = barertc::defaults::rate_limit;                        ///< Messages per second per session; 0 = off.
+  int rate_burst = barertc::defaults::rate_burst;                           ///< Token bucket size.
   int max_connections_per_ip = 0;                ///< Open WebSockets per client address; 0 = unlimited.
-  int idle_timeout = 60;                         ///< Seconds of silence before a WebSocket ping; as long again closes.
-  int64_t max_header_bytes = 16 * 1024;          ///< Largest HTTP request header block (else 431).
-  int64_t max_body_bytes = 1024 * 1024;          ///< Largest HTTP request body (else 413).
-  int who_list_delay_ms = 50;  ///< Who-list pushes are coalesced over this many milliseconds.
+  int idle_timeout = barertc::defaults::idle_timeout;                         ///< Seconds of silence before a WebSocket ping; as long again closes.
+  int64_t max_header_bytes = barertc::defaults::max_header_bytes;          ///< Largest HTTP request header block (else 431).
+  int64_t max_body_bytes = barertc::defaults::max_body_bytes;          ///< Largest HTTP request body (else 413).
+  int who_list_delay_ms = barertc::defaults::who_list_delay_ms;  ///< Who-list pushes are coalesced over this many milliseconds.
+  int max_blocklist = barertc::defaults::max_blocklist;    ///< Names one blocklist / video-invite may carry (a longer one is refused).
 };
 
 /// The whole settings.toml.
@@ -78,7 +81,7 @@ struct settings {
   bool use_x_forwarded_for = false;
   std::string admin_api_key;
   bool blockable_admins = false;
-  int websocket_send_timeout = 10;
+  int websocket_send_timeout = barertc::defaults::send_timeout_seconds;
   int max_image_width = 1280;
   int preview_image_width = 360;
   struct jwt jwt;

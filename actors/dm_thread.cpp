@@ -1,0 +1,38 @@
+// One actor per pair of users that talk privately: it delivers both copies of each DM.
+#include "actors/actors.hpp"
+#include "protocol/codec.hpp"
+
+namespace barertc::actors {
+namespace {
+
+struct dm_state {
+  static inline const char* name = "dm-thread";
+};
+
+caf::behavior dm_behavior(caf::stateful_actor<dm_state>* self, std::string a, protocol::connection_ptr a_conn,
+                          std::string b, protocol::connection_ptr b_conn) {
+  self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) { return log_actor_exception("dm-thread", e); });
+  return {
+      // `msg` comes from its `username` with text and msgID filled in. The sender always gets
+      // their copy (naming the other party); the receiver's (naming the sender) only when the
+      // directory's rules let it through (protocol.md B.5).
+      [=](dm_atom, protocol::message msg, bool deliver) {
+        bool from_a = msg.username == a;
+        const auto& other = from_a ? b : a;
+        msg.channel = "@" + other;
+        (from_a ? a_conn : b_conn)->send(protocol::encode_frame(msg));
+        if (!deliver) return;
+        msg.channel = "@" + msg.username;
+        (from_a ? b_conn : a_conn)->send(protocol::encode_frame(msg));
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_dm_thread(caf::actor_system& sys, std::string a, protocol::connection_ptr a_conn,
+                           std::string b, protocol::connection_ptr b_conn) {
+  return sys.spawn(dm_behavior, std::move(a), std::move(a_conn), std::move(b), std::move(b_conn));
+}
+
+}  // namespace barertc::actors

@@ -1,0 +1,43 @@
+// Reloading settings.toml (/reconfigure, SIGHUP) and the /shutdown command.
+#include <csignal>
+
+#include "actors/roster.hpp"
+#include "protocol/markdown.hpp"
+
+namespace barertc::actors {
+
+std::string reconfigure(dir_ptr self, const directory_env& env) {
+  auto esc = [](const std::string& s) { return protocol::escape_html(s); };
+  const auto& path = env.cell->path;
+  auto loaded = settings::load(path);
+  if (auto* errs = std::get_if<settings::errors>(&loaded)) {
+    std::string out = "Could not reload the settings; nothing was changed:";
+    for (auto& p : errs->problems) out += "<br>" + esc(p);
+    return out;
+  }
+  auto next = std::get<settings::settings>(std::move(loaded));
+  auto ids = [](const settings::settings& s) {
+    std::vector<std::string> v;
+    for (auto& c : s.public_channels) v.push_back(c.id + (c.vip ? "/vip" : ""));
+    return v;
+  };
+  if (ids(next) != ids(self->state.ctx->cfg))
+    return "The list of public channels in " + esc(path) +
+           " has changed: restart the server to apply it. Nothing was changed.";
+  auto ctx = make_context(next, self->state.ctx->msg_ids);
+  self->state.ctx = ctx;
+  env.cell->current.store(ctx);
+  for (auto& [name, u] : self->state.users) {
+    u.encode(ctx->cfg.vip.mutually_secret);  // [VIP] MutuallySecret may have changed
+    self->send(u.user, reconfig_atom::value, ctx);
+  }
+  who_changed(self);
+  return "The settings were reloaded from " + esc(path) +
+         ". ([Server] Address, thread counts and connection limits apply at the next restart.)";
+}
+
+void request_shutdown() {
+  std::raise(SIGTERM);  // the network closes every socket with 1001 and the process exits 0
+}
+
+}  // namespace barertc::actors

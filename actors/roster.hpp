@@ -1,0 +1,84 @@
+#pragma once
+/// The directory actor's state and the helpers its parts share (directory.cpp: roster, names,
+/// who lists and presence; moderation.cpp: operator commands; camera.cpp: webcam access and
+/// signalling; relations between users). Internal to actors/.
+#include <chrono>
+#include <map>
+#include <random>
+#include <set>
+
+#include "actors/actors.hpp"
+#include "actors/relations.hpp"
+#include "actors/who_list.hpp"
+
+namespace barertc::actors {
+
+using steady = std::chrono::steady_clock;
+using wall_clock = std::chrono::system_clock;
+
+/// One logged-in user as the directory knows them.
+struct online : listed {
+  caf::actor user;
+  protocol::connection_ptr conn;
+  std::set<std::string> dm_partners;  ///< Open DM threads, closed when either side leaves.
+};
+
+struct directory_state {
+  std::map<std::string, online> users;  // sorted by name, like the who list
+  std::map<std::pair<std::string, std::string>, caf::actor> threads;
+  std::map<std::string, wall_clock::time_point> bans;  // in memory, keyed by username
+  relations rel;                                       ///< mutes, blocks, boots, invites
+  bool flush_pending = false;
+  steady::time_point first_change{};  ///< oldest change not yet in a sent who list
+  steady::time_point last_change{};
+  steady::time_point last_who_sent{};  ///< when the last who list went out
+  std::mt19937_64 rng{std::random_device{}()};
+  std::vector<std::pair<std::string, protocol::frame>> presence_batch;  ///< (about whom, line)
+  steady::time_point last_presence{};
+  context_ptr ctx;  ///< Settings in force.
+  static inline const char* name = "directory";
+};
+
+using dir_ptr = caf::stateful_actor<directory_state>*;
+
+struct directory_env {
+  std::shared_ptr<config_cell> cell;
+  std::vector<caf::actor> channels;
+};
+
+// directory.cpp
+void send_to(const online& u, const protocol::message& m);
+void notice(const online& u, std::string html);
+/// The roster changed: a who list goes out soon (who_timing.hpp says when).
+void who_changed(dir_ptr self);
+/// A presence line about `username`, through the filtered fan-out.
+void presence(dir_ptr self, const std::string& username, const char* text);
+/// A frame for everyone in the room, through the filtered fan-out (`sender` may be empty).
+void broadcast(dir_ptr self, const protocol::frame& bytes, const std::string& sender = {});
+/// Ends a session's login (kick, ban, takeover, kickall): told why, `disconnect`, out of the room.
+void sign_out(dir_ptr self, const directory_env& env, const std::string& username, const std::string& why);
+/// Applies relation changes set by online users, checked, and passes them to the channels.
+void relate(dir_ptr self, const directory_env& env, const std::vector<relation_change>& changes);
+/// Operators cannot be blocked (nor block) unless BlockableAdmins: their blocks are lifted.
+void lift_operator_blocks(dir_ptr self, const directory_env& env, const std::string& op_name);
+void send_me(const online& u);
+
+// moderation.cpp
+/// Runs one operator command; false when `args[0]` is no command we know.
+bool run_command(dir_ptr self, const directory_env& env, online& op, const std::vector<std::string>& args);
+std::string duration_text(wall_clock::duration d);
+std::optional<wall_clock::duration> ban_left(dir_ptr self, const std::string& name);
+
+// camera.cpp
+/// A viewer asks to open a broadcaster's camera (protocol.md B.7).
+void open_camera(dir_ptr self, online& viewer, const std::string& target);
+/// candidate / sdp / watch / unwatch forwarded to the named peer.
+void relay_signal(dir_ptr self, online& from, const std::string& target, const protocol::message& msg);
+
+// lifecycle.cpp
+/// Re-reads settings.toml and hands the new settings to every actor; returns a report (HTML).
+std::string reconfigure(dir_ptr self, const directory_env& env);
+/// Stops the process as SIGTERM does (the network closes every socket with 1001).
+void request_shutdown();
+
+}  // namespace barertc::actors

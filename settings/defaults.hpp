@@ -1,0 +1,52 @@
+#pragma once
+/// Every tunable of the server in one place: its default and why. The settings.toml keys take
+/// their defaults from here (settings.hpp); the rest are fixed here and used by actors/ and net/.
+#include <cstdint>
+
+namespace barertc::defaults {
+
+// ---- [Server] keys (docs/configuration.md) -------------------------------------------------
+inline constexpr int io_threads = 2;                    ///< The thread matrix measured 2 best on 2 cores.
+inline constexpr int64_t max_message_bytes = 40 << 20;  ///< An 8 MiB photo as a JSON array of integers.
+inline constexpr int max_text_length = 4000;            ///< A long paragraph; more is a paste bomb.
+inline constexpr int max_username_length = 32;          ///< Fits the who list on a phone.
+inline constexpr int send_queue_limit = 4096;           ///< Frames a join storm may queue per client.
+inline constexpr int64_t send_queue_bytes = 8 << 20;    ///< Several who lists of a 10000-user room.
+inline constexpr int send_timeout_seconds = 10;         ///< A write stuck this long means a dead peer.
+inline constexpr int ping_interval = 30;                ///< BareRTC N pings every 30 s.
+inline constexpr int login_timeout = 30;                ///< A page logs in within a second or two.
+inline constexpr double rate_limit = 10;                ///< Messages/s: faster than anyone types.
+inline constexpr int rate_burst = 20;                   ///< Room for a pasted burst of lines.
+inline constexpr int idle_timeout = 60;                 ///< Twice the page's ping interval.
+inline constexpr int64_t max_header_bytes = 16 << 10;   ///< Cookies and a JWT fit; more is abuse.
+inline constexpr int64_t max_body_bytes = 1 << 20;      ///< A POSTed JWT form, with room to spare.
+inline constexpr int who_list_delay_ms = 50;            ///< Coalesces the state changes of one click.
+inline constexpr int max_blocklist = 1000;              ///< A website's blocklist; more is abuse.
+
+// ---- Who-list timing (actors/who_timing.hpp explains the formula) ---------------------------
+inline constexpr int64_t who_quiet_divisor = 16000;     ///< quiet = N^2/16000 ms: 62 ms at 1000 users.
+inline constexpr int64_t who_quiet_max_ms = 1000;       ///< A change shows within a second.
+inline constexpr int64_t who_max_wait_divisor = 800;    ///< max wait = N^2/800 ms: 5 s at 2000 users.
+inline constexpr int64_t who_max_wait_max_ms = 120000;  ///< Even a 10000-user storm shows in 2 min.
+inline constexpr int64_t who_min_gap_divisor = 4000;    ///< gap = N^2/4000 ms: 1 s at 2000 users.
+inline constexpr int64_t who_min_gap_max_ms = 60000;    ///< Lists at least once a minute.
+
+// ---- Presence batching (actors/directory.cpp) -------------------------------------------------
+inline constexpr int64_t presence_users_per_ms = 20;    ///< Window = N/20 ms: 100 ms at 2000 users.
+inline constexpr int64_t presence_window_min_ms = 10;   ///< A quiet room shows a line at once.
+inline constexpr int64_t presence_window_max_ms = 100;  ///< A storm's lines lag 0.1 s at most.
+
+// ---- Network (net/server.cpp) -------------------------------------------------------------
+inline constexpr int64_t write_batch_frames = 128;      ///< Frames per gathered writev (IOV_MAX is 1024).
+inline constexpr int64_t write_batch_bytes = 512 << 10; ///< Bytes per writev: a few socket buffers.
+inline constexpr int64_t read_buffer_bytes = 64 << 10;  ///< One socket read; the kernel's default window.
+inline constexpr int http_timeout_seconds = 30;         ///< Slowloris bound on reading a request.
+inline constexpr int accept_backoff_ms = 100;           ///< Out of descriptors: retry accept after this.
+inline constexpr int drain_timeout_ms = 1500;           ///< Shutdown: time for close frames to go out.
+
+// ---- Process (main.cpp, actors/system.cpp) -------------------------------------------------
+inline constexpr int heap_trim_seconds = 5;             ///< Idle memory goes back to the kernel.
+inline constexpr int teardown_timeout_ms = 1000;        ///< Exit even if actors are still busy.
+inline constexpr int ask_timeout_seconds = 5;           ///< /api/statistics, /metrics ask the actors.
+
+}  // namespace barertc::defaults

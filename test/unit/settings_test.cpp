@@ -128,17 +128,20 @@ TEST_CASE("control characters survive to_toml, and RateLimit must be finite", "[
 
 TEST_CASE("the limits of [Server] are read, written and range-checked", "[settings]") {
   auto s = parsed("[Server]\nIdleTimeout = 90\nMaxHeaderBytes = 8192\nMaxBodyBytes = 65536\n"
-                  "MaxUsernameLength = 20\nMaxConnectionsPerIP = 5\nLoginTimeout = 10\n");
+                  "MaxUsernameLength = 20\nMaxConnectionsPerIP = 5\nLoginTimeout = 10\nMaxBlocklist = 50\n");
   CHECK(s.server.idle_timeout == 90);
   CHECK(s.server.max_header_bytes == 8192);
   CHECK(s.server.max_body_bytes == 65536);
   CHECK(s.server.max_username_length == 20);
   CHECK(s.server.max_connections_per_ip == 5);
   CHECK(s.server.login_timeout == 10);
+  CHECK(s.server.max_blocklist == 50);
   // What the server writes as its defaults file carries every one of them.
   auto text = to_toml(s);
-  for (auto key : {"IdleTimeout = 90", "MaxHeaderBytes = 8192", "MaxBodyBytes = 65536", "MaxUsernameLength = 20"})
+  for (auto key : {"IdleTimeout = 90", "MaxHeaderBytes = 8192", "MaxBodyBytes = 65536", "MaxUsernameLength = 20",
+                   "MaxBlocklist = 50"})
     CHECK(text.find(key) != std::string::npos);
   CHECK(mentions(problems(std::string("[Server]\nMaxUsernameLength = 0\n") + minimal), "MaxUsernameLength"));
+  CHECK(mentions(problems(std::string("[Server]\nMaxBlocklist = 0\n") + minimal), "MaxBlocklist"));
   CHECK(mentions(problems(std::string("[Server]\nMaxHeaderBytes = \"big\"\n") + minimal), "MaxHeaderBytes"));
 }

@@ -1,0 +1,122 @@
+// Who lists per recipient (actors/who_list.hpp): what each sees, and how many frames are built.
+#include <catch2/catch.hpp>
+
+#include <rapidjson/document.h>
+
+#include <map>
+
+#include "actors/who_list.hpp"
+
+using namespace barertc::actors;
+namespace video = barertc::protocol::video;
+
+namespace {
+
+struct room {
+  std::map<std::string, listed> users;
+  relations rel;
+  bool secret = false;
+
+  listed& add(const std::string& name, int cam = 0, bool vip = false, bool op = false) {
+    auto& l = users[name];
+    l.who.username = name;
+    l.who.video = cam;
+    l.who.vip = vip;
+    l.who.op = op;
+    l.encode(secret);
+    return l;
+  }
+  std::vector<const listed*> roster() const {
+    std::vector<const listed*> r;
+    for (auto& [n, l] : users) r.push_back(&l);
+    return r;
+  }
+  /// name -> (listed name -> video), plus the number of distinct frames.
+  std::pair<std::map<std::string, std::map<std::string, int>>, size_t> lists() const {
+    auto r = roster();
+    auto audiences = build_who_lists(r, rel, secret);
+    std::map<std::string, std::map<std::string, int>> seen;
+    for (auto& a : audiences) {
+      rapidjson::Document d;
+      d.Parse(a.bytes->c_str());
+      REQUIRE(!d.HasParseError());
+      std::map<std::string, int> entries;
+      for (auto& e : d["whoList"].GetArray())
+        entries[e["username"].GetString()] = e["video"].GetInt() | (e.HasMember("vip") ? 1 << 20 : 0);
+      for (auto i : a.recipients) seen[r[i]->who.username] = entries;
+    }
+    return {seen, audiences.size()};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("without relations everyone shares one frame") {
+  room w;
+  w.add("ann", video::active);
+  w.add("ben");
+  w.add("cat", video::active | video::nsfw);
+  auto [seen, frames] = w.lists();
+  CHECK(frames == 1);
+  CHECK(seen.size() == 3);
+  CHECK(seen["ben"]["cat"] == (video::active | video::nsfw));
+}
+
+TEST_CASE("a mute or boot turns the camera off for that viewer only; an operator keeps it without MutualOpen") {
+  room w;
+  w.add("ann", video::active | video::mutual_open);
+  w.add("ben");
+  w.add("cat");
+  w.add("opal", 0, false, true);
+  w.add("dan");
+  w.rel.apply({relation::mute, "ann", "ben", true});
+  w.rel.apply({relation::boot, "ann", "cat", true});
+  w.rel.apply({relation::boot, "ann", "opal", true});
+  auto [seen, frames] = w.lists();
+  CHECK(seen["ben"]["ann"] == 0);
+  CHECK(seen["cat"]["ann"] == 0);
+  CHECK(seen["opal"]["ann"] == video::active);
+  CHECK(seen["dan"]["ann"] == (video::active | video::mutual_open));
+  CHECK(seen["ann"]["ann"] == (video::active | video::mutual_open));  // never for one's own entry
+  // ben and cat see the same list: one variant for both, plus the shared one and the operator's.
+  CHECK(frames == 3);
+}
+
+TEST_CASE("a block hides the pair from each other; an invitation sets Invited") {
+  room w;
+  w.add("ann", video::active | video::vip_only, true);
+  w.add("ben");
+  w.add("cat");
+  w.rel.apply({relation::block, "ben", "cat", true});
+  w.rel.apply({relation::invite, "ann", "ben", true});
+  auto [seen, frames] = w.lists();
+  CHECK(seen["ben"].count("cat") == 0);
+  CHECK(seen["cat"].count("ben") == 0);
+  CHECK(seen["ann"].size() == 3);
+  CHECK(seen["ben"]["ann"] == (video::active | video::vip_only | video::invited | 1 << 20));
+  CHECK(seen["cat"]["ann"] == (0 | 1 << 20));  // VIP-only: off for a non-VIP who was not invited
+  CHECK(frames == 3);
+}
+
+TEST_CASE("VIP-only cameras and, with MutuallySecret, the vip flag are for VIPs") {
+  room w;
+  w.secret = true;
+  w.add("ann", video::active | video::vip_only, true);
+  w.add("vera", 0, true);
+  w.add("gus");
+  auto [seen, frames] = w.lists();
+  CHECK(seen["vera"]["ann"] == (video::active | video::vip_only | 1 << 20));
+  CHECK(seen["gus"]["ann"] == 0);
+  CHECK(seen["gus"]["vera"] == 0);
+  CHECK(frames == 2);
+}
+
+TEST_CASE("hidden users receive lists but are not listed") {
+  room w;
+  w.add("ann");
+  w.add("opal", 0, false, true).who.status = "hidden";
+  auto [seen, frames] = w.lists();
+  CHECK(seen.count("opal") == 1);
+  CHECK(seen["ann"].count("opal") == 0);
+  CHECK(seen["opal"].count("opal") == 0);
+}

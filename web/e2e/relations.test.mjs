@@ -175,8 +175,8 @@ test("after a block neither sees the other, and the block survives a reload", as
   await alice.reload();
   await gina.waitForSelector(row("alice3"), { state: "detached" });  // the old session is gone
   await enter(alice, "alice3");
-  assert.equal(await alice.locator(row("alice3")).count(), 1, "she has her own name back");
   await alice.waitForSelector(row("gina3"));
+  assert.equal(await alice.locator(row("alice3")).count(), 1, "she has her own name back");
   assert.deepEqual(alice.sent[0], { action: "blocklist", usernames: ["dave3"] });
   assert.equal(alice.sent[1]?.action, "login");
   assert.equal(await alice.locator(row("dave3")).count(), 0, "dave is still hidden from alice");

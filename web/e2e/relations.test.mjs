@@ -125,6 +125,7 @@ test("a booted viewer's feed closes and she sees the camera as off until unboote
 
   await carol.waitForSelector(feed, { state: "detached", timeout: 10000 });
   await carol.waitForSelector(camera("bob2", "off"));
+  await carol.waitForTimeout(500);   // Bulma's border-colour transition, for the screenshot
   await carol.screenshot({ path: path.join(shots, "r4-booted.png") });
 
   // Unboot from her profile card: his camera is live for her again.

@@ -183,6 +183,8 @@ int main(int argc, char** argv) {
   h.metrics = [&chat](std::function<void(std::string)> done) {
     chat.gauges([done](protocol::chat_gauges g) { done(protocol::prometheus_text(protocol::metrics(), g)); });
   };
+  h.api = [&chat](const std::string& path, bool post, std::string_view type, std::string body,
+                  std::function<void(int, std::string)> done) { chat.api(path, post, type, body, std::move(done)); };
   h.reload = [&chat] {
     spdlog::info("SIGHUP: reloading settings");
     chat.reload([](std::string report) { spdlog::info("reload: {}", report); });

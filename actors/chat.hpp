@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "protocol/metrics.hpp"
 #include "protocol/transport.hpp"
@@ -25,6 +26,10 @@ class chat {
 
   /// Answers the /api/statistics body asynchronously (from an actor thread).
   void statistics(std::function<void(std::string json)> done);
+
+  /// One of the website's JSON APIs (server.md D.3); `done(status, json)` from any thread.
+  void api(const std::string& path, bool post, std::string_view content_type, const std::string& body,
+           std::function<void(int status, std::string json)> done);
 
   /// Answers the logged-in user count and the mailbox backlogs asynchronously (for /metrics).
   void gauges(std::function<void(protocol::chat_gauges)> done);

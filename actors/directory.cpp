@@ -288,6 +288,32 @@ void on_relate(dir_ptr self, const directory_env& env, online& from, const std::
   spdlog::debug("{} {} {}", me, action, c.to);
 }
 
+/// `/api/block/now` (server.md D.3): every online listed user mutes and blocks every other one,
+/// and is sent a `block` for each (operators are not blocked unless BlockableAdmins).
+void block_now(dir_ptr self, const directory_env& env, const std::vector<std::string>& usernames) {
+  auto& st = self->state;
+  std::set<std::string> present;
+  for (auto& n : usernames)
+    if (st.users.count(n)) present.insert(n);
+  std::vector<relation_change> changes;
+  for (auto& a : present)
+    for (auto& b : present)
+      if (a != b) {
+        changes.push_back({relation::mute, a, b, true});
+        changes.push_back({relation::block, a, b, true});
+      }
+  relate(self, env, changes);
+  for (auto& a : present)
+    for (auto& b : present)
+      if (a != b) {
+        protocol::message m;
+        m.action = "block";
+        m.username = b;
+        send_to(st.users.at(a), m);
+      }
+  if (!present.empty()) spdlog::info("api: block/now among {} online user(s)", present.size());
+}
+
 caf::behavior directory_behavior(dir_ptr self, directory_env env) {
   self->state.ctx = env.cell->current.load();
   self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) { return log_actor_exception("directory", e); });
@@ -324,6 +350,7 @@ caf::behavior directory_behavior(dir_ptr self, directory_env env) {
         if (!u) return;
         on_relate(self, env, *u, action, std::move(changes));
       },
+      [=](blocknow_atom, const std::vector<std::string>& usernames) { block_now(self, env, usernames); },
       [=](flush_atom) { who_timer(self); },
       [=](presence_atom) { flush_presence(self); },
       [=](command_atom, const std::string& username, const std::vector<std::string>& args) -> bool {

@@ -37,6 +37,7 @@ using op_atom = caf::atom_constant<caf::atom("op")>;              ///< directory
 using count_atom = caf::atom_constant<caf::atom("count")>;        ///< with stats: just the number
 using reconfig_atom = caf::atom_constant<caf::atom("reconfig")>;  ///< reload settings / new context
 using relate_atom = caf::atom_constant<caf::atom("relate")>;      ///< user -> directory -> channels: mute etc.
+using blocknow_atom = caf::atom_constant<caf::atom("blocknow")>;  ///< API -> directory: /api/block/now
 using forget_atom = caf::atom_constant<caf::atom("forget")>;      ///< directory -> channels: a user's relations go
 
 /// Logs an exception that escaped a handler of `actor_name` (CAF then ends that actor); returns the

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "actors/actors.hpp"
+#include "protocol/admin_api.hpp"
 #include "actors/chat.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/markdown.hpp"
@@ -119,6 +120,19 @@ static void ask_directory(caf::actor_system& sys, caf::actor dir, std::function<
 void chat::statistics(std::function<void(std::string)> done) {
   ask_directory(impl_->system, impl_->directory, std::move(done), R"({"UserCount":0,"Usernames":[]})",
                 stats_atom::value);
+}
+
+void chat::api(const std::string& path, bool post, std::string_view content_type, const std::string& body,
+               std::function<void(int, std::string)> done) {
+  auto key = impl_->cell->current.load()->cfg.admin_api_key;
+  auto answer = [&](const protocol::api_reply& r) { done(r.status, r.body); };
+  if (path == "/api/block/now") {
+    auto parsed = protocol::parse_block_now(post, content_type, body, key);
+    if (auto* err = std::get_if<protocol::api_reply>(&parsed)) return answer(*err);
+    caf::anon_send(impl_->directory, blocknow_atom::value, std::get<protocol::block_now_request>(parsed).usernames);
+    return answer(protocol::api_ok());
+  }
+  answer(protocol::api_error(404, "Not found"));
 }
 
 void chat::gauges(std::function<void(protocol::chat_gauges)> done) {

@@ -682,6 +682,25 @@ class http_session : public std::enable_shared_from_this<http_session> {
       });
       return;
     }
+    if (path.rfind("/api/", 0) == 0 && srv_->hk.api) {
+      auto self = shared_from_this();
+      auto version = req.version();
+      auto keep = req.keep_alive();
+      bool head = req.method() == http::verb::head;
+      srv_->hk.api(path, req.method() == http::verb::post, req[http::field::content_type], std::move(req.body()),
+                   [self, version, keep, head](int status, std::string json) {
+                     asio::post(self->stream_.get_executor(), [=, json = std::move(json)] {
+                       response res{static_cast<http::status>(status), version};
+                       res.set(http::field::server, "BareRTC");
+                       res.set(http::field::content_type, "application/json");
+                       res.keep_alive(keep);
+                       res.body() = head ? std::string() : json;
+                       res.prepare_payload();
+                       self->send(std::move(res));
+                     });
+                   });
+      return;
+    }
     if (path == "/" && (get || req.method() == http::verb::post)) {
       std::string index;
       if (!read_file(o.web_root + "/index.html", index)) index = not_built_page(o.title);

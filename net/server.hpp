@@ -3,6 +3,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/page.hpp"
@@ -40,6 +41,11 @@ struct hooks {
   std::function<protocol::page_response(std::string_view token, const std::string& index_html)> page;
   /// Body of GET /metrics (Prometheus text), delivered through the callback from any thread.
   std::function<void(std::function<void(std::string)>)> metrics;
+  /// The website's JSON APIs (POST /api/..., except statistics): path, whether it was a POST, the
+  /// Content-Type and the body; `done(status, json)` may be called from any thread.
+  std::function<void(const std::string& path, bool post, std::string_view content_type, std::string body,
+                     std::function<void(int, std::string)> done)>
+      api;
   /// SIGHUP: reload the settings.
   std::function<void()> reload;
 };

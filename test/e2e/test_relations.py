@@ -8,12 +8,13 @@ import pytest
 
 from conftest import Client, Server, run, settings_text, token
 
+API_KEY = "relations-api-key"
 ACTIVE, MUTUAL_REQUIRED, MUTUAL_OPEN, VIP_ONLY, INVITED = 1, 16, 32, 64, 128
 
 
 @pytest.fixture(scope="module")
 def server():
-    text = settings_text(jwt=True, strict=False, limits={"MaxBlocklist": 5})
+    text = settings_text(jwt=True, strict=False, limits={"MaxBlocklist": 5}, top={"AdminAPIKey": API_KEY})
     text += '\n[VIP]\nMutuallySecret = true\n\n[[PublicChannels]]\nID = "vips"\nName = "VIP Lounge"\nVIP = true\n'
     s = Server(text)
     yield s
@@ -273,3 +274,36 @@ async def test_vip_channel_reaches_vips_and_operators_only(server):
     await gus.send(action="message", channel="vips", message="let me in")
     assert (await gus.notice("VIP"))["message"] == "That channel is for VIP members only."
     assert not await lobby_lines(vic)
+
+
+def post_json(server, path, body, content_type="application/json"):
+    import urllib.error
+    import urllib.request
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    req = urllib.request.Request(server.url.replace("ws://", "http://").replace("/ws", path), data=data,
+                                 headers={"Content-Type": content_type}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+@run
+async def test_api_block_now_blocks_the_listed_users_and_tells_them(server):
+    ann, ben, bys = await room(server, "a-ann", "a-ben", "a-bys")
+    assert post_json(server, "/api/block/now", {"APIKey": "wrong", "Usernames": ["a-ann", "a-ben"]}) == (
+        401, {"OK": False, "Error": "Authentication denied"})
+    assert post_json(server, "/api/block/now", {"APIKey": API_KEY, "Usernames": "a-ann"})[0] == 400
+    assert post_json(server, "/api/block/now", {"APIKey": API_KEY, "Usernames": ["a-ann", 3]})[0] == 400
+    assert post_json(server, "/api/block/now", b"{not json", )[0] == 400
+    assert post_json(server, "/api/block/now", {"APIKey": API_KEY, "Usernames": []}, "text/plain")[0] == 400
+    assert not [m for m in await ann.drain(0.3) if m.get("action") == "block"]
+    status, body = post_json(server, "/api/block/now", {"APIKey": API_KEY, "Usernames": ["a-ann", "a-ben", "gone"]})
+    assert (status, body) == (200, {"OK": True})
+    assert (await ann.expect("block"))["username"] == "a-ben"
+    assert (await ben.expect("block"))["username"] == "a-ann"
+    assert "a-ben" not in await ann.who_until(lambda e: "a-ben" not in e)
+    await ben.send(action="message", channel="lobby", message="hidden now")
+    assert (await bys.expect("message", username="a-ben"))["message"] == "<p>hidden now</p>"
+    assert not await lobby_lines(ann)

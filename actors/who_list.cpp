@@ -2,6 +2,7 @@
 #include "actors/who_list.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <map>
 

@@ -125,7 +125,6 @@ test("a booted viewer's feed closes and she sees the camera as off until unboote
 
   await carol.waitForSelector(feed, { state: "detached", timeout: 10000 });
   await carol.waitForSelector(camera("bob2", "off"));
-  await carol.waitForTimeout(500);   // Bulma's border-colour transition, for the screenshot
   await carol.screenshot({ path: path.join(shots, "r4-booted.png") });
 
   // Unboot from her profile card: his camera is live for her again.
@@ -150,7 +149,7 @@ test("an invited viewer sees a green camera button", async () => {
   await frank.waitForSelector(camera("erin", "invited"));
   const border = await frank.$eval(`${row("erin")} .video-btn`, (el) => getComputedStyle(el).borderTopColor);
   const [r, g, b] = border.match(/\d+/g).map(Number);
-  assert.ok(g > r && g > b, `the invited camera's border is green (got ${border})`);
+  assert.ok(g > r + 40 && g > b + 40, `the invited camera's border is green (got ${border})`);
 
   for (const p of [erin, frank]) await p.context().close();
 });

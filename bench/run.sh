@@ -62,6 +62,7 @@ fi
 # that drift in the machine's other load falls on both. Prints a summary (median of each) at the end.
 relations_runs() {
   local reps=$1 out="$work/relations.jsonl" r rel
+  shift
   for r in $(seq "$reps"); do
     for rel in $( ((r % 2)) && echo "0 1" || echo "1 0"); do
       start_server "$@"; gen --scenario fanout --users 1000 --duration 10 --timeout 300 --relations $rel | tee -a "$out"

@@ -146,6 +146,7 @@ async def test_block_hides_both_ways_and_drops_messages_and_dms(server):
     assert (await ben.expect("message"))["channel"] == "@k-ann"  # the sender's own copy
     assert not await lobby_lines(ann)
     await camera(ann, ACTIVE)
+    await bys.who_until(lambda e: e["k-ann"]["video"] == ACTIVE)
     await ben.send(action="open", username="k-ann")
     assert "permission" in (await ben.notice("Could not open that video"))["message"]
 
@@ -228,6 +229,7 @@ async def test_a_blocklist_over_the_limit_is_refused_and_the_connection_stays(se
 async def test_video_invite_sets_invited_and_opens_mutual_and_vip_only_cameras(server):
     vic, ann, bys = await room(server, "i-vic", "i-ann", "i-bys", vips=("i-vic",))
     await camera(vic, ACTIVE | MUTUAL_REQUIRED | VIP_ONLY)
+    await vic.who_until(lambda e: e["i-vic"]["video"] == ACTIVE | MUTUAL_REQUIRED | VIP_ONLY)
     # VIP-only: off to non-VIPs, and opening is refused.
     who = await bys.who_until(lambda e: True)
     assert who["i-vic"]["video"] == 0

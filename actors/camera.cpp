@@ -68,7 +68,7 @@ void relay_signal(dir_ptr self, online& from, const std::string& target, const p
       notice(from, "Could not reach " + refusal::esc(target) + ": they appear to be offline.");
     return;
   }
-  if (st.rel.blocked(from.who.username, target) && !from.who.op && !t->second.who.op) return;
+  if (st.rel.blocked(from.who.username, target)) return;  // blocks with operators exist only when BlockableAdmins
   send_to(t->second, msg);
 }
 

@@ -90,6 +90,17 @@ struct call {
     }
     return &it->second;
   }
+  /// The one online user named, whose camera is on; or a reply and nothing.
+  online* camera_on(const char* usage) const {
+    auto name = one_user(usage);
+    if (!name) return nullptr;
+    auto* t = online_target(*name);
+    if (t && !(t->who.video & protocol::video::active)) {
+      reply(refusal::esc(*name) + "'s camera is not on.");
+      return nullptr;
+    }
+    return t;
+  }
   bool no_args(const char* usage) const {
     if (args.size() == 1) return true;
     md(usage);
@@ -162,12 +173,10 @@ void bans(const call& c) {
 }
 
 void nsfw(const call& c) {
-  auto name = c.one_user("Usage: `/nsfw <username>` to mark their camera Explicit.");
-  if (!name) return;
-  auto* t = c.online_target(*name);
+  auto* t = c.camera_on("Usage: `/nsfw <username>` to mark their camera Explicit.");
   if (!t) return;
-  if (!(t->who.video & protocol::video::active)) return c.reply(esc(*name) + "'s camera is not on.");
-  if (t->who.video & protocol::video::nsfw) return c.reply(esc(*name) + "'s camera is already marked as Explicit.");
+  const auto name = t->who.username;
+  if (t->who.video & protocol::video::nsfw) return c.reply(esc(name) + "'s camera is already marked as Explicit.");
   t->who.video |= protocol::video::nsfw;
   t->encode(c.self->state.ctx->cfg.vip.mutually_secret);
   send_me(*t);
@@ -175,19 +184,16 @@ void nsfw(const call& c) {
              "of the page if you are going to be sexual on webcam. Your camera has been marked as Explicit "
              "for you by @" + esc(c.op_name()) + ".");
   who_changed(c.self);
-  c.reply(esc(*name) + "'s camera has been marked as Explicit.");
+  c.reply(esc(name) + "'s camera has been marked as Explicit.");
 }
 
 void cut(const call& c) {
-  auto name = c.one_user("Usage: `/cut <username>` to make them turn off their camera.");
-  if (!name) return;
-  auto* t = c.online_target(*name);
+  auto* t = c.camera_on("Usage: `/cut <username>` to make them turn off their camera.");
   if (!t) return;
-  if (!(t->who.video & protocol::video::active)) return c.reply(esc(*name) + "'s camera is not on.");
   protocol::message m;
   m.action = "cut";
   send_to(*t, m);
-  c.reply("Told " + esc(*name) + " to turn off their camera.");
+  c.reply("Told " + esc(t->who.username) + " to turn off their camera.");
 }
 
 void set_op(const call& c, bool grant) {

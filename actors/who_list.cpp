@@ -15,7 +15,6 @@ namespace video = protocol::video;
 void listed::encode(bool mutually_secret) {
   for_vips = protocol::encode_who_entry(who);
   auto plain = seen_by(who, false, false, false, false, mutually_secret);
-  plain.username = who.username;
   bool same = plain.video == who.video && plain.vip == who.vip;
   for_others = same ? std::string() : protocol::encode_who_entry(plain);
 }

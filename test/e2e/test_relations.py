@@ -46,10 +46,6 @@ async def camera(client, video):
     await client.send(action="me", video=video, status="online")
 
 
-def entry(who, name):
-    return who.get(name)
-
-
 @run
 async def test_muted_sender_skips_the_muter_only(server):
     ann, ben, bys = await room(server, "m-ann", "m-ben", "m-bys")

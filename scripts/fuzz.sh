@@ -5,13 +5,13 @@
 # target crashes, leaks, trips ASan/UBSan, or breaks one of its checked properties; the input that
 # did it is kept in build-fuzz/artifacts/ (replay: build-fuzz/test/fuzz/fuzz_<target> <file>).
 #
-#   scripts/fuzz.sh [seconds] [target...]     targets: codec markdown settings jwt_page ws_frame
+#   scripts/fuzz.sh [seconds] [target...]     targets: codec markdown settings jwt_page ws_frame image
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(codec markdown settings jwt_page ws_frame)
+((${#targets[@]})) || targets=(codec markdown settings jwt_page ws_frame image)
 scripts/install-deps.sh --fuzz
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 if [[ ! -f "$build_dir/CMakeCache.txt" ]]; then

@@ -32,6 +32,16 @@ struct raster {
 /// target pixel, so memory is the target plus one row of sums.
 class box_scaler {
  public:
+  /// False when memory runs out (the setjmp functions below must not let bad_alloc through).
+  bool try_reset(int sw, int sh, int tw, int th, int ch, std::vector<uint8_t>& row, size_t row_bytes) noexcept {
+    try {
+      reset(sw, sh, tw, th, ch);
+      row.resize(row_bytes);
+      return true;
+    } catch (const std::bad_alloc&) {
+      return false;
+    }
+  }
   void reset(int sw, int sh, int tw, int th, int ch) {
     sw_ = sw, sh_ = sh, ch_ = ch, y_ = 0, cur_ = 0;
     out_.width = tw, out_.height = th, out_.channels = ch;
@@ -210,8 +220,8 @@ outcome decode_jpeg(jpeg_job* j) {
   jpeg_start_decompress(&j->cinfo);
   const int ow = static_cast<int>(j->cinfo.output_width), oh = static_cast<int>(j->cinfo.output_height);
   const int oc = j->cinfo.output_components;
-  j->row.resize(static_cast<size_t>(ow) * oc);
-  j->scaler.reset(ow, oh, std::min(tw, ow), std::min(th, oh), 3);
+  if (!j->scaler.try_reset(ow, oh, std::min(tw, ow), std::min(th, oh), 3, j->row, static_cast<size_t>(ow) * oc))
+    ERREXIT(&j->cinfo, JERR_OUT_OF_MEMORY);
   while (j->cinfo.output_scanline < j->cinfo.output_height) {
     JSAMPROW r = j->row.data();
     if (jpeg_read_scanlines(&j->cinfo, &r, 1) != 1 || j->err.truncated) break;
@@ -280,9 +290,8 @@ struct png_job {
   png_structp png = nullptr;
   png_infop info = nullptr;
   std::string exif;  // "Exif\0\0" + the eXIf chunk, when one comes before the pixels
-  std::vector<uint8_t> image;  // interlaced files only: the whole image
+  std::vector<uint8_t> image;  // one row, or the whole image when interlaced
   std::vector<png_bytep> rows;
-  std::vector<uint8_t> row;
   box_scaler scaler;
   std::string out;  // encoder output
 };
@@ -337,18 +346,24 @@ outcome decode_png(png_job* j) {
   const size_t rowbytes = png_get_rowbytes(j->png, j->info);
   if ((ch != 3 && ch != 4) || rowbytes != static_cast<size_t>(w) * ch) png_error(j->png, "unexpected format");
   auto [tw, th] = fit(static_cast<int>(w), static_cast<int>(h), j->lim->max_width);
-  j->scaler.reset(static_cast<int>(w), static_cast<int>(h), tw, th, ch);
+  if (!j->scaler.try_reset(static_cast<int>(w), static_cast<int>(h), tw, th, ch, j->image,
+                           passes > 1 ? rowbytes * h : rowbytes))
+    png_error(j->png, "out of memory");
   if (passes > 1) {
-    j->image.resize(rowbytes * h);
-    j->rows.resize(h);
+    bool rows_ok = true;  // never longjmp out of a catch block
+    try {
+      j->rows.resize(h);
+    } catch (const std::bad_alloc&) {
+      rows_ok = false;
+    }
+    if (!rows_ok) png_error(j->png, "out of memory");
     for (png_uint_32 y = 0; y < h; ++y) j->rows[y] = &j->image[rowbytes * y];
     png_read_image(j->png, j->rows.data());
     for (png_uint_32 y = 0; y < h; ++y) j->scaler.add_row(j->rows[y]);
   } else {
-    j->row.resize(rowbytes);
     for (png_uint_32 y = 0; y < h; ++y) {
-      png_read_row(j->png, j->row.data(), nullptr);
-      j->scaler.add_row(j->row.data());
+      png_read_row(j->png, j->image.data(), nullptr);
+      j->scaler.add_row(j->image.data());
     }
   }
   png_read_end(j->png, nullptr);

@@ -2,10 +2,12 @@
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gif_lib.h>
@@ -274,34 +276,26 @@ TEST_CASE("every EXIF orientation moves the red corner where it belongs", "[imag
   }
 }
 
+using dims = std::pair<int, int>;
+dims size_of(const processed& p) { return {p.width, p.height}; }
+dims preview_of(const processed& p) { return {p.preview_width, p.preview_height}; }
+
 TEST_CASE("JPEGs are scaled to max_width keeping the aspect ratio, never up", "[image]") {
   limits lim;
   lim.max_width = 100;
-  auto big = ok(type::jpeg, make_jpeg(400, 300, corner_80x40), lim);
-  CHECK(big.width == 100);
-  CHECK(big.height == 75);
-  auto tall = ok(type::jpeg, make_jpeg(300, 1000, corner_80x40), lim);
-  CHECK(tall.width == 30);
-  CHECK(tall.height == 100);
-  auto small = ok(type::jpeg, make_jpeg(60, 20, corner_80x40), lim);
-  CHECK(small.width == 60);
-  CHECK(small.height == 20);
-  auto prog = ok(type::jpeg, make_jpeg(400, 300, corner_80x40, 0, true), lim);
-  CHECK(prog.width == 100);
+  CHECK(size_of(ok(type::jpeg, make_jpeg(400, 300, corner_80x40), lim)) == dims{100, 75});
+  CHECK(size_of(ok(type::jpeg, make_jpeg(300, 1000, corner_80x40), lim)) == dims{30, 100});
+  CHECK(size_of(ok(type::jpeg, make_jpeg(60, 20, corner_80x40), lim)) == dims{60, 20});
+  CHECK(size_of(ok(type::jpeg, make_jpeg(400, 300, corner_80x40, 0, true), lim)) == dims{100, 75});
+  CHECK(size_of(ok(type::png, make_png(400, 300, PNG_FORMAT_RGBA, corner_80x40), lim)) == dims{100, 75});
 }
 
 TEST_CASE("the preview's longest side is at most preview_width, at least 1 px", "[image]") {
   limits lim;
   lim.preview_width = 50;
-  auto p = ok(type::jpeg, make_jpeg(200, 100, corner_80x40), lim);
-  CHECK(p.preview_width == 50);
-  CHECK(p.preview_height == 25);
-  auto thin = ok(type::png, make_png(400, 1, PNG_FORMAT_RGBA, corner_80x40), lim);
-  CHECK(thin.preview_width == 50);
-  CHECK(thin.preview_height == 1);
-  auto tiny = ok(type::png, make_png(10, 20, PNG_FORMAT_RGBA, corner_80x40), lim);
-  CHECK(tiny.preview_width == 10);
-  CHECK(tiny.preview_height == 20);
+  CHECK(preview_of(ok(type::jpeg, make_jpeg(200, 100, corner_80x40), lim)) == dims{50, 25});
+  CHECK(preview_of(ok(type::png, make_png(400, 1, PNG_FORMAT_RGBA, corner_80x40), lim)) == dims{50, 1});
+  CHECK(preview_of(ok(type::png, make_png(10, 20, PNG_FORMAT_RGBA, corner_80x40), lim)) == dims{10, 20});
 }
 
 TEST_CASE("a PNG keeps its alpha and is re-encoded without metadata chunks", "[image]") {
@@ -451,4 +445,27 @@ TEST_CASE("an 8 MiB-class 4000x3000 JPEG is processed quickly", "[image][speed]"
   CHECK(p.width == 1280);
   CHECK(p.height == 960);
   CHECK(ms < 1500);
+}
+
+TEST_CASE("process() runs on several threads at once", "[image]") {
+  const auto jpeg = make_jpeg(300, 200, corner_80x40, 6);
+  const auto png = make_png(200, 100, PNG_FORMAT_RGBA, corner_80x40);
+  const auto bad = jpeg.substr(0, jpeg.size() / 2);
+  std::atomic<int> good{0}, refusals{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&] {
+      limits lim;
+      lim.max_width = 100;
+      for (int k = 0; k < 20; ++k) {
+        for (auto* in : {&jpeg, &png}) {
+          auto r = process(in == &jpeg ? type::jpeg : type::png, *in, lim);
+          if (auto* p = std::get_if<processed>(&r); p && p->width <= 100) ++good;
+        }
+        if (std::holds_alternative<refusal>(process(type::jpeg, bad, lim))) ++refusals;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(good == 4 * 20 * 2);
+  CHECK(refusals == 4 * 20);
 }

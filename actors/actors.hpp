@@ -5,6 +5,10 @@
 #include "actors/messages.hpp"
 
 namespace barertc::actors {
+class media_pool;
+}
+
+namespace barertc::actors {
 
 /// A public channel: its members and the fan-out of its messages.
 caf::actor spawn_channel(caf::actor_system& sys, context_ptr ctx, settings::channel channel);
@@ -18,6 +22,7 @@ caf::actor spawn_dm_thread(caf::actor_system& sys, std::string a, protocol::conn
 
 /// One connected client: parses its frames and applies the chat rules to them.
 caf::actor spawn_user(caf::actor_system& sys, context_ptr ctx, protocol::connection_ptr conn,
-                      caf::actor directory, std::shared_ptr<const std::map<std::string, caf::actor>> channels);
+                      caf::actor directory, std::shared_ptr<const std::map<std::string, caf::actor>> channels,
+                      std::shared_ptr<media_pool> media);
 
 }  // namespace barertc::actors

@@ -102,6 +102,22 @@ void remove_user(dir_ptr self, const directory_env& env, const std::string& user
   }
 }
 
+/// The end of a login: the echo (when channels keep recent messages), the presence line and the
+/// welcome notices, unless the session left or was replaced meanwhile.
+void finish_login(dir_ptr self, const std::string& name, const protocol::connection_ptr& conn,
+                  const std::vector<std::vector<frame>>* echoes) {
+  auto& st = self->state;
+  auto it = st.users.find(name);
+  if (it == st.users.end() || it->second.conn != conn) return;
+  if (echoes) {
+    std::vector<frame> all;
+    for (auto& part : *echoes) all.insert(all.end(), part.begin(), part.end());
+    conn->send(protocol::encode_echo(all));
+  }
+  if (!it->second.hidden()) presence(self, name, protocol::texts::presence_joined);
+  for (auto& w : st.ctx->welcome) conn->send(w);
+}
+
 login_reply login(dir_ptr self, const directory_env& env, login_request& req) {
   auto& st = self->state;
   auto& ctx = *st.ctx;
@@ -135,20 +151,44 @@ login_reply login(dir_ptr self, const directory_env& env, login_request& req) {
   }
   relate(self, env, pre);
   if (u.who.op) lift_operator_blocks(self, env, name);
-  // Login sequence (protocol.md B.4): me, who, presence, welcome messages.
+  // Login sequence (protocol.md B.4): me, who, echo, presence, welcome messages. The echo is
+  // gathered from the channels that keep recent messages; the rest follows once they answered.
   send_me(u);
   who_changed(self);
-  presence(self, name, protocol::texts::presence_joined);
-  for (auto& w : ctx.welcome) u.conn->send(w);
+  std::vector<caf::actor> echoing;
+  for (size_t i = 0; i < env.channels.size(); ++i) {
+    const auto& cfg = ctx.cfg.public_channels[i];
+    if (cfg.echo_messages_on_join > 0 && (!cfg.vip || u.who.vip || u.who.op)) echoing.push_back(env.channels[i]);
+  }
+  if (echoing.empty()) {
+    finish_login(self, name, u.conn, nullptr);
+  } else {
+    auto got = std::make_shared<std::vector<std::vector<frame>>>(echoing.size());
+    auto left = std::make_shared<size_t>(echoing.size());
+    auto conn = u.conn;
+    auto one_done = [=] {
+      if (--*left == 0) finish_login(self, name, conn, got.get());
+    };
+    for (size_t i = 0; i < echoing.size(); ++i)
+      self->request(echoing[i], std::chrono::seconds(barertc::defaults::ask_timeout_seconds), echo_atom::value, name)
+          .then(
+              [=](std::vector<frame>& msgs) {
+                (*got)[i] = std::move(msgs);
+                one_done();
+              },
+              [=](const caf::error&) { one_done(); });
+  }
   return {true, name, {}, st.ctx};
 }
 
 /// A DM (protocol.md B.5): the sender always gets their copy; the recipient's is held back when
 /// the recipient muted the sender (operators bypass), the sender muted the recipient (told), or
 /// a block stands between them.
-void direct_message(dir_ptr self, online& from, const std::string& to, protocol::message& msg) {
+void direct_message(dir_ptr self, online& from, const std::string& to, protocol::message& msg, bool image) {
   auto& st = self->state;
   auto rcpt = st.users.find(to);
+  if (image && rcpt != st.users.end() && !from.who.op && !rcpt->second.who.op)
+    return notice(from, refusal::image_dm);  // server.md: DM images only with operators
   if (rcpt == st.users.end()) {
     msg.channel = "@" + to;
     send_to(from, msg);
@@ -157,6 +197,10 @@ void direct_message(dir_ptr self, online& from, const std::string& to, protocol:
   const auto& sender = msg.username;
   bool op = from.who.op;
   bool deliver = !st.rel.blocked(sender, to) && (op || !st.rel.has(relation::mute, to, sender));
+  // Message filters (server.md G.6), waived when either party is an operator.
+  const settings::message_filter* filtered = nullptr;
+  if (!image && !op && !rcpt->second.who.op) filtered = st.ctx->filters->apply(msg.message, true);
+  if (filtered && !filtered->forward_message) deliver = false;
   bool sender_muted = !op && st.rel.has(relation::mute, sender, to);
   if (sender_muted) deliver = false;
   auto key = thread_key(sender, to);
@@ -168,8 +212,11 @@ void direct_message(dir_ptr self, online& from, const std::string& to, protocol:
     a.dm_partners.insert(key.second);
     b.dm_partners.insert(key.first);
   }
+  if (filtered && filtered->report_message)
+    spdlog::warn("message filter report: '{}' to @{} (msgID {}): {}", sender, to, msg.msg_id, msg.message);
   self->send(t->second, dm_atom::value, std::move(msg), deliver);
   if (sender_muted) notice(from, refusal::you_muted(to));
+  if (filtered && !filtered->chat_server_response.empty()) notice(from, filtered->chat_server_response);
 }
 
 }  // namespace
@@ -358,10 +405,28 @@ caf::behavior directory_behavior(dir_ptr self, directory_env env) {
         if (!u || !u->who.op || args.empty()) return false;
         return run_command(self, env, *u, args);
       },
-      [=](dm_atom, const std::string& to, protocol::message& msg) {
+      [=](dm_atom, const std::string& to, protocol::message& msg, bool image) {
         auto* from = from_sender(self, msg.username);
         if (!from) return;
-        direct_message(self, *from, to, msg);
+        direct_message(self, *from, to, msg, image);
+      },
+      [=](takeback_atom, const std::string& username, int64_t msg_id) {
+        if (!from_sender(self, username)) return;
+        // To everyone (the user actor checked ownership), and out of every echo buffer.
+        protocol::message m;
+        m.action = "takeback";
+        m.msg_id = msg_id;
+        broadcast(self, protocol::encode_frame(m));
+        for (auto& ch : env.channels) self->send(ch, takeback_atom::value, msg_id);
+      },
+      [=](react_atom, const std::string& username, int64_t msg_id, const std::string& emoji) {
+        if (!from_sender(self, username)) return;
+        protocol::message m;
+        m.action = "react";
+        m.username = username;
+        m.message = emoji;
+        m.msg_id = msg_id;
+        broadcast(self, protocol::encode_frame(m), username);  // mute and block apply
       },
       [=](open_atom, const std::string& viewer, const std::string& target) {
         if (auto* v = from_sender(self, viewer)) open_camera(self, *v, target);

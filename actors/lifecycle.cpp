@@ -31,6 +31,7 @@ std::string reconfigure(dir_ptr self, const directory_env& env) {
     u.encode(ctx->cfg.vip.mutually_secret);  // [VIP] MutuallySecret may have changed
     self->send(u.user, reconfig_atom::value, ctx);
   }
+  for (auto& ch : env.channels) self->send(ch, reconfig_atom::value, ctx);  // EchoMessagesOnJoin
   who_changed(self);
   return "The settings were reloaded from " + esc(path) +
          ". ([Server] Address, thread counts and connection limits apply at the next restart.)";

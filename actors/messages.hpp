@@ -3,10 +3,14 @@
 #include <caf/all.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <vector>
 
+#include "actors/message_filters.hpp"
 #include "actors/relations.hpp"
+#include "protocol/codec.hpp"
+#include "protocol/image.hpp"
 #include "protocol/message.hpp"
 #include "protocol/transport.hpp"
 #include "settings/settings.hpp"
@@ -39,10 +43,21 @@ using reconfig_atom = caf::atom_constant<caf::atom("reconfig")>;  ///< reload se
 using relate_atom = caf::atom_constant<caf::atom("relate")>;      ///< user -> directory -> channels: mute etc.
 using blocknow_atom = caf::atom_constant<caf::atom("blocknow")>;  ///< API -> directory: /api/block/now
 using forget_atom = caf::atom_constant<caf::atom("forget")>;      ///< directory -> channels: a user's relations go
+using takeback_atom = caf::atom_constant<caf::atom("takeback")>;  ///< user -> directory -> channels: a message goes
+using react_atom = caf::atom_constant<caf::atom("react")>;        ///< user -> directory: a reaction
+using echo_atom = caf::atom_constant<caf::atom("echo")>;          ///< directory -> channel: recent messages
+using decode_atom = caf::atom_constant<caf::atom("decode")>;      ///< user -> media: parse a large frame
+using image_atom = caf::atom_constant<caf::atom("image")>;        ///< user -> media: process a shared image
 
 /// Logs an exception that escaped a handler of `actor_name` (CAF then ends that actor); returns the
 /// error it ends with. Handlers catch what they can; this makes the rest loud rather than silent.
 caf::error log_actor_exception(const char* actor_name, std::exception_ptr& eptr);
+
+/// Seconds since the epoch (JWT times, login times, echo timestamps).
+inline int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 /// Read-only facts every chat actor shares, fixed at start-up.
 struct context {
@@ -53,6 +68,8 @@ struct context {
   /// The msgID sequence (protocol.md B.5): the one counter the chat shares, atomic, lock-free,
   /// carried over when the settings are reloaded.
   std::shared_ptr<std::atomic<int64_t>> msg_ids;
+  /// `[[MessageFilters]]`, compiled once per settings (RE2 matches are thread-safe).
+  std::shared_ptr<const message_filters> filters;
 };
 using context_ptr = std::shared_ptr<const context>;
 
@@ -83,8 +100,17 @@ struct login_reply {
   context_ptr ctx;      ///< The settings in force, which may be newer than the user's.
 };
 
+/// A media worker's answer to `decode`: the frame's message, or the codec's error for the sender.
+using decode_result = std::variant<protocol::message, protocol::decode_error>;
+/// A media worker's answer to `image`: the processed image, or why it was refused.
+using image_result = std::variant<protocol::image::processed, protocol::image::refusal>;
+
 }  // namespace barertc::actors
 
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::decode_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::image_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::image::limits)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<barertc::protocol::frame>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::message)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::connection_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::login_request)

@@ -32,6 +32,22 @@ inline std::string list_too_long(const std::string& action, int limit) {
 }
 inline const char* vip_channel = "That channel is for VIP members only.";
 
+// Message life (protocol.md B.2): takeback, reactions, shared images.
+inline const char* not_your_message = "That is not your message to take back";
+inline const char* reaction_invalid = "A reaction must be one emoji (a few characters, no markup).";
+inline const char* reaction_no_id = "Which message is that reaction for? It needs a msgID.";
+inline const char* image_type = "Unsupported image type";
+inline const char* image_empty = "That image is empty.";
+inline std::string image_too_large(int64_t limit) {
+  return "That image is too large: the limit is " + std::to_string(limit >> 20) + " MiB.";
+}
+inline const char* image_channel = "Images are not permitted in that channel.";
+inline const char* image_dm = "Images can only be shared in a DM when one of you is a chat operator.";
+inline const char* image_busy = "The server is busy with other images right now: please try again in a moment.";
+inline std::string image_refused(const std::string& why) { return "Your image could not be shared: " + esc(why) + "."; }
+inline const char* filter_would_report =
+    "Your message matched a message filter and would have been reported, but you are a chat operator.";
+
 // Opening a camera (B.7): each is shown after "Could not open that video: ".
 inline const char* open_prefix = "Could not open that video: ";
 inline std::string open_offline(const std::string& who) { return esc(who) + " appears to be offline."; }

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "actors/actors.hpp"
+#include "actors/media.hpp"
 #include "protocol/admin_api.hpp"
 #include "actors/chat.hpp"
 #include "protocol/codec.hpp"
@@ -67,6 +68,7 @@ context_ptr make_context(const settings::settings& s, std::shared_ptr<std::atomi
   disconnect.action = "disconnect";
   c->disconnect = protocol::encode_frame(disconnect);
   c->msg_ids = std::move(msg_ids);
+  c->filters = std::make_shared<const message_filters>(s.message_filters);
   return c;
 }
 
@@ -76,12 +78,12 @@ struct chat::impl {
   std::shared_ptr<config_cell> cell = std::make_shared<config_cell>();
   std::shared_ptr<std::map<std::string, caf::actor>> channels = std::make_shared<std::map<std::string, caf::actor>>();
   caf::actor directory;
+  std::shared_ptr<media_pool> media;
 
-  impl(const settings::settings& s, const std::string& path) : system(configure(cfg, s)) {
+  impl(const settings::settings& s, const std::string& path)
+      : system(configure(cfg, s)), media(std::make_shared<media_pool>(system, s.server.image_workers)) {
     // msgIDs start at the start-up time in unix seconds (protocol.md B.5).
-    auto ids = std::make_shared<std::atomic<int64_t>>(
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count());
+    auto ids = std::make_shared<std::atomic<int64_t>>(unix_now());
     cell->current.store(make_context(s, ids));
     cell->path = path;
     std::vector<caf::actor> ordered;
@@ -101,7 +103,7 @@ chat::~chat() { shutdown(); }
 
 protocol::handler_ptr chat::connect(protocol::connection_ptr conn) {
   auto user = spawn_user(impl_->system, impl_->cell->current.load(), std::move(conn), impl_->directory,
-                         impl_->channels);
+                         impl_->channels, impl_->media);
   return std::make_shared<gateway>(std::move(user));
 }
 
@@ -173,6 +175,7 @@ void chat::shutdown() {
   if (!impl_ || !impl_->directory) return;
   caf::anon_send_exit(impl_->directory, caf::exit_reason::user_shutdown);
   for (auto& [id, ch] : *impl_->channels) caf::anon_send_exit(ch, caf::exit_reason::user_shutdown);
+  impl_->media->stop();
   impl_->directory = nullptr;
 }
 

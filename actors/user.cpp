@@ -2,8 +2,11 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <deque>
+#include <unordered_set>
 
 #include "actors/actors.hpp"
+#include "actors/media.hpp"
 #include "actors/refusals.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/command.hpp"
@@ -28,6 +31,9 @@ struct user_state {
   double tokens = 0;
   clock::time_point refilled = clock::now();
   int strikes = 0;
+  // The msgIDs of this session's messages (takeback), the newest `owned_msg_ids` of them.
+  std::deque<int64_t> owned_order;
+  std::unordered_set<int64_t> owned;
   static inline const char* name = "user";
 };
 
@@ -38,6 +44,7 @@ struct user_env {
   protocol::connection_ptr conn;
   caf::actor directory;
   std::shared_ptr<const std::map<std::string, caf::actor>> channels;  ///< shared by all users
+  std::shared_ptr<media_pool> media;                                  ///< image workers, shared
 };
 
 void notice(const user_env& env, std::string html, std::string channel = {}) {
@@ -45,7 +52,6 @@ void notice(const user_env& env, std::string html, std::string channel = {}) {
 }
 
 void post_message(self_ptr self, const user_env& env, const protocol::message& msg);
-bool is_vip_channel(self_ptr self, const std::string& id);
 
 /// Takes a token for a chat message; false when the sender is over the limit.
 bool take_token(self_ptr self, const user_env& env) {
@@ -69,10 +75,6 @@ bool take_token(self_ptr self, const user_env& env) {
   return false;
 }
 
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 /// Fills the who entry from verified claims (server.md D.2).
 void apply_claims(protocol::who_entry& who, const protocol::jwt_claims& c, const settings::settings& cfg) {
@@ -171,42 +173,160 @@ void on_message(self_ptr self, const user_env& env, protocol::message& msg) {
   post_message(self, env, msg);
 }
 
+/// Remembers a msgID as this session's (takeback); the oldest is forgotten past the limit.
+void own(self_ptr self, int64_t id) {
+  auto& s = self->state;
+  s.owned.insert(id);
+  s.owned_order.push_back(id);
+  if (s.owned_order.size() > static_cast<size_t>(barertc::defaults::owned_msg_ids)) {
+    s.owned.erase(s.owned_order.front());
+    s.owned_order.pop_front();
+  }
+}
+
+/// Where a message goes: a DM's recipient (`dm`) or a public channel, checked. Empty `to` and a
+/// notice sent when it can go nowhere.
+struct destination {
+  bool dm = false;
+  std::string to;  ///< the recipient's name, or the channel ID
+  const settings::channel* channel = nullptr;
+};
+
+std::optional<destination> destination_of(self_ptr self, const user_env& env, const std::string& channel) {
+  const auto& cfg = self->state.ctx->cfg;
+  if (!channel.empty() && channel[0] == '@') {
+    auto to = std::string(protocol::trim(std::string_view(channel).substr(1)));
+    if (to.empty()) {
+      notice(env, "Who is that message for? Name a user after the @.");
+      return std::nullopt;
+    }
+    if (protocol::check_username(to, cfg.server.max_username_length).index() != 0) {
+      notice(env, "Could not deliver your message: there is no user called " + protocol::escape_html(to) + ".");
+      return std::nullopt;
+    }
+    return destination{true, std::move(to), nullptr};
+  }
+  const settings::channel* found = nullptr;
+  for (auto& c : cfg.public_channels)
+    if (c.id == channel) found = &c;
+  if (!found || !env.channels->count(channel)) {
+    notice(env, "Could not send your message: there is no channel called \"" + protocol::escape_html(channel) + "\".");
+    return std::nullopt;
+  }
+  if (found->vip && !self->state.op && !(self->state.claims && self->state.claims->vip)) {
+    notice(env, refusal::vip_channel);
+    return std::nullopt;
+  }
+  return destination{false, channel, found};
+}
+
+/// A message filter matched (server.md G.6): the ChatServer response, and the report (logged
+/// until the website's report webhook exists; operators are only told).
+void filter_matched(self_ptr self, const user_env& env, const settings::message_filter& f,
+                    const protocol::message& out, const std::string& where) {
+  if (f.report_message) {
+    if (self->state.op)
+      notice(env, refusal::filter_would_report, out.channel);
+    else
+      spdlog::warn("message filter report: '{}' in {} (msgID {}): {}", out.username, where, out.msg_id, out.message);
+  }
+  if (!f.chat_server_response.empty()) notice(env, f.chat_server_response, out.channel);
+}
+
+/// Hands a finished message (text or image) on: to its channel, or to the directory for a DM.
+/// It gets its msgID here, and this session owns it.
+void deliver(self_ptr self, const user_env& env, protocol::message out, const destination& dest, bool image) {
+  out.action = "message";
+  out.username = self->state.username;
+  out.msg_id = ++*self->state.ctx->msg_ids;
+  own(self, out.msg_id);
+  if (dest.dm) {
+    self->send(env.directory, dm_atom::value, dest.to, std::move(out), image);
+    return;
+  }
+  out.channel = dest.to;
+  if (!image)
+    if (auto* f = self->state.ctx->filters->apply(out.message, false)) {
+      if (!f->forward_message) {
+        env.conn->send(protocol::encode_frame(out));  // only the sender sees it
+        return filter_matched(self, env, *f, out, "#" + dest.to);
+      }
+      filter_matched(self, env, *f, out, "#" + dest.to);
+    }
+  self->send(env.channels->at(dest.to), publish_atom::value, std::move(out));
+}
+
 void post_message(self_ptr self, const user_env& env, const protocol::message& msg) {
   auto text = protocol::trim(msg.message);
   if (protocol::utf8_length(text) > static_cast<size_t>(self->state.ctx->cfg.server.max_text_length))
     return notice(env, "Your message is too long: the limit is " +
                            std::to_string(self->state.ctx->cfg.server.max_text_length) + " characters.");
+  auto dest = destination_of(self, env, msg.channel);
+  if (!dest) return;
   if (!take_token(self, env)) return;
   protocol::metrics().chat_messages.fetch_add(1, std::memory_order_relaxed);
   protocol::message out;
-  out.action = "message";
-  out.username = self->state.username;
   out.message = protocol::render_markdown(text);
   if (out.message.empty()) return;
-  if (!msg.channel.empty() && msg.channel[0] == '@') {
-    auto to = std::string(protocol::trim(std::string_view(msg.channel).substr(1)));
-    if (to.empty()) return notice(env, "Who is that message for? Name a user after the @.");
-    if (protocol::check_username(to, self->state.ctx->cfg.server.max_username_length).index() != 0)
-      return notice(env, "Could not deliver your message: there is no user called " + protocol::escape_html(to) + ".");
-    out.msg_id = ++*self->state.ctx->msg_ids;
-    self->send(env.directory, dm_atom::value, to, std::move(out));
-    return;
-  }
-  auto ch = env.channels->find(msg.channel);
-  if (ch == env.channels->end())
-    return notice(env, "Could not send your message: there is no channel called \"" +
-                           protocol::escape_html(msg.channel) + "\".");
-  if (is_vip_channel(self, msg.channel) && !self->state.op && !(self->state.claims && self->state.claims->vip))
-    return notice(env, refusal::vip_channel);
-  out.channel = msg.channel;
-  out.msg_id = ++*self->state.ctx->msg_ids;
-  self->send(ch->second, publish_atom::value, std::move(out));
+  deliver(self, env, std::move(out), *dest, false);
 }
 
-bool is_vip_channel(self_ptr self, const std::string& id) {
-  for (auto& c : self->state.ctx->cfg.public_channels)
-    if (c.id == id) return c.vip;
-  return false;
+/// `file` (protocol.md B.2, "Image sharing"): checked here, processed by a media worker, then
+/// delivered as a message with the picture inline.
+void on_file(self_ptr self, const user_env& env, protocol::message& msg) {
+  auto& s = self->state;
+  const auto& cfg = s.ctx->cfg;
+  if (s.claims && std::count(s.claims->rules.begin(), s.claims->rules.end(), "noimage"))
+    return notice(env, protocol::escape_html(cfg.strings.mod_rule_error_no_image));
+  auto type = protocol::image::type_of(msg.message);
+  if (!type) return notice(env, refusal::image_type);
+  if (msg.bytes.empty()) return notice(env, refusal::image_empty);
+  if (static_cast<int64_t>(msg.bytes.size()) > cfg.server.max_image_bytes)
+    return notice(env, refusal::image_too_large(cfg.server.max_image_bytes));
+  auto dest = destination_of(self, env, msg.channel);
+  if (!dest) return;
+  if (!dest->dm && !dest->channel->permit_photos) return notice(env, refusal::image_channel);
+  if (!take_token(self, env)) return;
+  if (!env.media->take(cfg.server.max_image_jobs)) return notice(env, refusal::image_busy);
+  protocol::image::limits lim;
+  lim.max_width = cfg.max_image_width;
+  lim.preview_width = cfg.preview_image_width;
+  lim.max_bytes = static_cast<size_t>(cfg.server.max_image_bytes);
+  lim.max_pixels = static_cast<uint64_t>(cfg.server.max_image_pixels);
+  self->request(env.media->pick(), caf::infinite, image_atom::value, static_cast<int>(*type), std::move(msg.bytes), lim)
+      .then(
+          [=](image_result& result) {
+            env.media->done();
+            if (self->state.username.empty()) return;  // signed out meanwhile
+            if (auto* no = std::get_if<protocol::image::refusal>(&result))
+              return notice(env, refusal::image_refused(no->reason));
+            protocol::metrics().chat_messages.fetch_add(1, std::memory_order_relaxed);
+            protocol::message out;
+            out.message = protocol::image::html(std::get<protocol::image::processed>(result));
+            deliver(self, env, std::move(out), *dest, true);
+          },
+          [=](const caf::error&) {
+            env.media->done();
+            notice(env, refusal::image_refused("the server could not process it"));
+          });
+}
+
+/// `takeback`: the sender's own message (this session's msgIDs), or any for an operator.
+void on_takeback(self_ptr self, const user_env& env, const protocol::message& msg) {
+  if (!self->state.op && !self->state.owned.count(msg.msg_id)) return notice(env, refusal::not_your_message);
+  self->send(env.directory, takeback_atom::value, self->state.username, msg.msg_id);
+}
+
+/// `react`: one emoji on a message, passed to everyone (the server keeps nothing).
+void on_react(self_ptr self, const user_env& env, const protocol::message& msg) {
+  if (msg.msg_id == 0) return notice(env, refusal::reaction_no_id);
+  const auto& emoji = msg.message;
+  if (emoji.empty() || protocol::utf8_length(emoji) > static_cast<size_t>(barertc::defaults::max_reaction_length) ||
+      protocol::display_text(emoji, barertc::defaults::max_reaction_length) != emoji ||
+      emoji.find_first_of(protocol::html_special) != std::string::npos)
+    return notice(env, refusal::reaction_invalid);
+  if (!take_token(self, env)) return;
+  self->send(env.directory, react_atom::value, self->state.username, msg.msg_id, emoji);
 }
 
 /// The names of a `blocklist` or `video-invite`, checked: none over MaxBlocklist, and names that
@@ -258,8 +378,7 @@ void on_relation(self_ptr self, const user_env& env, protocol::message& msg) {
   self->send(env.directory, relate_atom::value, self->state.username, action, std::move(changes));
 }
 
-void on_text(self_ptr self, const user_env& env, const std::string& text) {
-  auto decoded = protocol::decode(text);
+void on_decoded(self_ptr self, const user_env& env, decode_result& decoded) {
   if (auto* err = std::get_if<protocol::decode_error>(&decoded))
     return notice(env, protocol::escape_html(err->text));
   auto& msg = std::get<protocol::message>(decoded);
@@ -270,12 +389,16 @@ void on_text(self_ptr self, const user_env& env, const std::string& text) {
       action == "unboot" || action == "video-invite")
     return on_relation(self, env, msg);
   bool known = action == "me" || action == "message" || action == "open" || action == "candidate" ||
-               action == "sdp" || action == "watch" || action == "unwatch";
+               action == "sdp" || action == "watch" || action == "unwatch" || action == "file" ||
+               action == "takeback" || action == "react";
   if (!known)
     return notice(env, "Unsupported message type: " + protocol::escape_html(action));
   if (self->state.username.empty()) return notice(env, "You must log in first.");
   if (action == "me") return on_me(self, env, msg);
   if (action == "message") return on_message(self, env, msg);
+  if (action == "file") return on_file(self, env, msg);
+  if (action == "takeback") return on_takeback(self, env, msg);
+  if (action == "react") return on_react(self, env, msg);
   auto target = std::string(protocol::trim(msg.username));
   if (target.empty())
     return notice(env, "The " + protocol::escape_html(action) + " message needs a username: whom is it for?");
@@ -288,6 +411,26 @@ void on_text(self_ptr self, const user_env& env, const std::string& text) {
   relay.candidate = std::move(msg.candidate);
   relay.description = std::move(msg.description);
   self->send(env.directory, relay_atom::value, std::move(target), std::move(relay));
+}
+
+/// A frame from the client. Photo-sized frames are parsed by a media worker, so a CAF worker
+/// is not held for the whole parse of a 40 MiB JSON array.
+void on_text(self_ptr self, const user_env& env, std::string& text) {
+  if (static_cast<int64_t>(text.size()) <= barertc::defaults::inline_decode_bytes) {
+    decode_result decoded = protocol::decode(text);
+    return on_decoded(self, env, decoded);
+  }
+  if (!env.media->take(self->state.ctx->cfg.server.max_image_jobs)) return notice(env, refusal::image_busy);
+  self->request(env.media->pick(), caf::infinite, decode_atom::value, std::move(text))
+      .then(
+          [=](decode_result& decoded) {
+            env.media->done();
+            on_decoded(self, env, decoded);
+          },
+          [=](const caf::error&) {
+            env.media->done();
+            notice(env, "The server could not handle that message.");
+          });
 }
 
 caf::behavior user_behavior(self_ptr self, user_env env) {
@@ -303,7 +446,7 @@ caf::behavior user_behavior(self_ptr self, user_env env) {
   self->delayed_send(self, std::chrono::seconds(self->state.ctx->cfg.server.login_timeout), deadline_atom::value);
   self->delayed_send(self, std::chrono::seconds(self->state.ctx->cfg.server.ping_interval), ping_atom::value);
   return {
-      [=](text_atom, const std::string& text) {
+      [=](text_atom, std::string& text) {
         try {
           on_text(self, env, text);
         } catch (const std::exception& e) {
@@ -351,9 +494,10 @@ caf::behavior user_behavior(self_ptr self, user_env env) {
 }  // namespace
 
 caf::actor spawn_user(caf::actor_system& sys, context_ptr ctx, protocol::connection_ptr conn,
-                      caf::actor directory, std::shared_ptr<const std::map<std::string, caf::actor>> channels) {
+                      caf::actor directory, std::shared_ptr<const std::map<std::string, caf::actor>> channels,
+                      std::shared_ptr<media_pool> media) {
   return sys.spawn(user_behavior, user_env{std::move(ctx), std::move(conn), std::move(directory),
-                                           std::move(channels)});
+                                           std::move(channels), std::move(media)});
 }
 
 }  // namespace barertc::actors

@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <ctime>
 #include <limits>
 
 namespace barertc::protocol {
@@ -361,6 +362,15 @@ std::string encode_statistics(const std::vector<std::string>& usernames, int blu
   w.EndObject();
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
+}
+
+std::string rfc3339(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 message chat_server(std::string html, std::string channel) {

@@ -22,6 +22,16 @@ inline constexpr int64_t max_header_bytes = 16 << 10;   ///< Cookies and a JWT f
 inline constexpr int64_t max_body_bytes = 1 << 20;      ///< A POSTed JWT form, with room to spare.
 inline constexpr int who_list_delay_ms = 50;            ///< Coalesces the state changes of one click.
 inline constexpr int max_blocklist = 1000;              ///< A website's blocklist; more is abuse.
+inline constexpr int64_t max_image_bytes = 8 << 20;     ///< The page's FileUploadMaxSize (8 MiB).
+inline constexpr int64_t max_image_pixels = 50'000'000; ///< A 48 MP phone photo; more is a decompression bomb.
+inline constexpr int image_workers = 1;                 ///< Decoders beside the chat: one keeps a core for chat on 2 cores.
+inline constexpr int max_image_jobs = 16;               ///< Uploads in flight or waiting; more are refused as busy.
+inline constexpr int max_reaction_length = 16;          ///< Characters of one reaction: an emoji or a short sequence.
+
+// ---- Messages (actors/user.cpp, actors/echo_buffer.hpp) ----------------------------------
+inline constexpr int owned_msg_ids = 10000;             ///< msgIDs a session remembers for takeback.
+inline constexpr int64_t inline_decode_bytes = 256 << 10; ///< Bigger frames (photos) are parsed on a media worker.
+inline constexpr int media_worker_nice = 10;            ///< Media workers yield the CPU to the chat threads.
 
 // ---- Who-list timing (actors/who_timing.hpp explains the formula) ---------------------------
 inline constexpr int64_t who_quiet_divisor = 16000;     ///< quiet = N^2/16000 ms: 62 ms at 1000 users.

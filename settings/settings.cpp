@@ -1,5 +1,6 @@
 #include "settings/settings.hpp"
 
+#include <re2/re2.h>
 #include <toml++/toml.h>
 
 #include <cmath>
@@ -166,6 +167,45 @@ void read_channels(table_reader& top, const std::string& source, errors& errs, s
   }
 }
 
+/// `[[MessageFilters]]`: each phrase must compile as an RE2 expression; a bad one is reported
+/// with its line and RE2's reason.
+void read_filters(table_reader& top, const std::string& source, errors& errs, settings& s) {
+  auto* n = top.take("MessageFilters");
+  if (!n) return;
+  auto* arr = n->as_array();
+  if (!arr || !arr->is_array_of_tables()) return top.bad(*n, "MessageFilters", "an array of tables ([[MessageFilters]])");
+  for (size_t i = 0; i < arr->size(); ++i) {
+    auto& tbl = *arr->get(i)->as_table();
+    auto prefix = "MessageFilters[" + std::to_string(i) + "].";
+    table_reader r(tbl, prefix, source, errs);
+    message_filter f;
+    r.boolean("Enabled", f.enabled);
+    r.boolean("PublicChannels", f.public_channels);
+    r.boolean("PrivateChannels", f.private_channels);
+    r.strings("KeywordPhrases", f.keyword_phrases);
+    r.boolean("CensorMessage", f.censor_message);
+    r.boolean("ForwardMessage", f.forward_message);
+    r.boolean("ReportMessage", f.report_message);
+    r.str("ChatServerResponse", f.chat_server_response);
+    r.unknown_keys_are("key");
+    if (auto* phrases = tbl.get("KeywordPhrases"); phrases && phrases->as_array()) {
+      size_t k = 0;
+      for (auto& item : *phrases->as_array()) {
+        if (auto v = item.value_exact<std::string>()) {
+          RE2::Options opt;
+          opt.set_log_errors(false);
+          RE2 re(*v, opt);
+          if (!re.ok())
+            errs.problems.push_back(r.where(item) + "'" + prefix + "KeywordPhrases[" + std::to_string(k) +
+                                    "]' is not a valid regular expression: " + re.error());
+        }
+        ++k;
+      }
+    }
+    s.message_filters.push_back(std::move(f));
+  }
+}
+
 }  // namespace
 
 settings defaults() {
@@ -185,6 +225,15 @@ settings defaults() {
   offtopic.welcome_messages = {"Welcome to the Off Topic channel!"};
   offtopic.permit_photos = true;
   s.public_channels = {lobby, offtopic};
+  message_filter example;  // off, as in the reference: an example to copy
+  example.public_channels = true;
+  example.private_channels = true;
+  example.keyword_phrases = {R"(\bswear words\b)", R"(\b(swearing|cursing)\b)", R"(suck my ([^\s]+))"};
+  example.censor_message = true;
+  example.forward_message = false;
+  example.report_message = false;
+  example.chat_server_response = "Watch your language.";
+  s.message_filters = {example};
   return s;
 }
 
@@ -258,12 +307,24 @@ std::variant<settings, errors> parse(std::string_view text, const std::string& s
     r.integer("MaxBodyBytes", v.max_body_bytes, 0, int64_t(1) << 32);
     r.integer("WhoListDelayMs", v.who_list_delay_ms, 0, 60000);
     r.integer("MaxBlocklist", v.max_blocklist, 1, 1 << 20);
+    r.integer("MaxImageBytes", v.max_image_bytes, 1024, int64_t(1) << 31);
+    r.integer("MaxImagePixels", v.max_image_pixels, 1024, int64_t(1) << 32);
+    r.integer("ImageWorkers", v.image_workers, 1, 64);
+    r.integer("MaxImageJobs", v.max_image_jobs, 1, 1 << 16);
+    r.unknown_keys_are("key");
+  }
+  if (auto* t = sub_table(top, "Strings")) {
+    table_reader r(*t, "Strings.", source, errs);
+    r.str("ModRuleErrorCameraAlwaysNSFW", s.strings.mod_rule_error_camera_always_nsfw);
+    r.str("ModRuleErrorNoBroadcast", s.strings.mod_rule_error_no_broadcast);
+    r.str("ModRuleErrorNoVideo", s.strings.mod_rule_error_no_video);
+    r.str("ModRuleErrorNoImage", s.strings.mod_rule_error_no_image);
     r.unknown_keys_are("key");
   }
   read_channels(top, source, errs, s);
+  read_filters(top, source, errs, s);
   // Sections of the reference server that this server reads in later features.
-  for (auto* key : {"WebhookURLs", "MessageFilters", "ModerationRule", "DirectMessageHistory",
-                    "DMLinkSpamProtection", "Strings", "Logging"})
+  for (auto* key : {"WebhookURLs", "ModerationRule", "DirectMessageHistory", "DMLinkSpamProtection", "Logging"})
     top.accept(key);
   top.unknown_keys_are("key");
   if (!errs.problems.empty()) return errs;
@@ -357,7 +418,11 @@ std::string to_toml(const settings& s) {
     << "MaxHeaderBytes = " << s.server.max_header_bytes << "  # HTTP request headers (else 431)\n"
     << "MaxBodyBytes = " << s.server.max_body_bytes << "  # HTTP request body (else 413)\n"
     << "WhoListDelayMs = " << s.server.who_list_delay_ms << "\n"
-    << "MaxBlocklist = " << s.server.max_blocklist << "  # names in one blocklist or video-invite\n\n"
+    << "MaxBlocklist = " << s.server.max_blocklist << "  # names in one blocklist or video-invite\n"
+    << "MaxImageBytes = " << s.server.max_image_bytes << "  # largest shared image\n"
+    << "MaxImagePixels = " << s.server.max_image_pixels << "  # width x height; more is refused unread\n"
+    << "ImageWorkers = " << s.server.image_workers << "  # threads decoding shared images\n"
+    << "MaxImageJobs = " << s.server.max_image_jobs << "  # images in flight; more are refused as busy\n\n"
     << "[JWT]\n"
     << "Enabled = " << yes(s.jwt.enabled) << "\n"
     << "Strict = " << yes(s.jwt.strict) << "\n"
@@ -383,6 +448,22 @@ std::string to_toml(const settings& s) {
       << "PermitPhotos = " << yes(c.permit_photos) << "\n"
       << "EchoMessagesOnJoin = " << c.echo_messages_on_join << "\n";
   }
+  for (auto& f : s.message_filters) {
+    o << "\n[[MessageFilters]]  # RE2 (Go regexp) syntax; docs/configuration.md\n"
+      << "Enabled = " << yes(f.enabled) << "\n"
+      << "PublicChannels = " << yes(f.public_channels) << "\n"
+      << "PrivateChannels = " << yes(f.private_channels) << "\n"
+      << "KeywordPhrases = " << quote_list(f.keyword_phrases) << "\n"
+      << "CensorMessage = " << yes(f.censor_message) << "\n"
+      << "ForwardMessage = " << yes(f.forward_message) << "\n"
+      << "ReportMessage = " << yes(f.report_message) << "\n"
+      << "ChatServerResponse = " << quote(f.chat_server_response) << "\n";
+  }
+  o << "\n[Strings]\n"
+    << "ModRuleErrorCameraAlwaysNSFW = " << quote(s.strings.mod_rule_error_camera_always_nsfw) << "\n"
+    << "ModRuleErrorNoBroadcast = " << quote(s.strings.mod_rule_error_no_broadcast) << "\n"
+    << "ModRuleErrorNoVideo = " << quote(s.strings.mod_rule_error_no_video) << "\n"
+    << "ModRuleErrorNoImage = " << quote(s.strings.mod_rule_error_no_image) << "\n";
   return o.str();
 }
 

@@ -68,6 +68,39 @@ struct server {
   int64_t max_body_bytes = barertc::defaults::max_body_bytes;          ///< Largest HTTP request body (else 413).
   int who_list_delay_ms = barertc::defaults::who_list_delay_ms;  ///< Who-list pushes are coalesced over this many milliseconds.
   int max_blocklist = barertc::defaults::max_blocklist;    ///< Names one blocklist / video-invite may carry (a longer one is refused).
+  int64_t max_image_bytes = barertc::defaults::max_image_bytes;    ///< Largest shared image (decoded bytes).
+  int64_t max_image_pixels = barertc::defaults::max_image_pixels;  ///< Largest width x height an image may declare.
+  int image_workers = barertc::defaults::image_workers;            ///< Threads that decode shared images.
+  int max_image_jobs = barertc::defaults::max_image_jobs;          ///< Images being processed or waiting, at most.
+};
+
+/// One `[[MessageFilters]]` entry (server.md A.4, G.6). The patterns are RE2 expressions (the
+/// syntax of Go's regexp, which the reference server uses); the loader checks that each compiles.
+struct message_filter {
+  bool enabled = false;
+  bool public_channels = false;   ///< Applies to public channel messages.
+  bool private_channels = false;  ///< Applies to DMs.
+  std::vector<std::string> keyword_phrases;
+  bool censor_message = false;    ///< Matches become asterisks.
+  bool forward_message = false;   ///< false: only the sender sees the message.
+  bool report_message = false;    ///< Report to the website (logged while no webhook is set up).
+  std::string chat_server_response;  ///< HTML told to the sender when the filter matches.
+};
+
+/// `[Strings]`: texts shown when a moderation rule stops an action (server.md A.4).
+struct strings {
+  std::string mod_rule_error_camera_always_nsfw =
+      "A chat server moderation rule is currently in place which forces your camera to stay marked as Explicit. "
+      "Please contact a chat moderator if you have any questions about this.";
+  std::string mod_rule_error_no_broadcast =
+      "A chat server moderation rule is currently in place which restricts your ability to share your webcam. "
+      "Please contact a chat operator for more information.";
+  std::string mod_rule_error_no_video =
+      "A chat server moderation rule is currently in place which restricts your ability to watch webcams. "
+      "Please contact a chat operator for more information.";
+  std::string mod_rule_error_no_image =
+      "A chat server moderation rule is currently in place which restricts your ability to share images. "
+      "Please contact a chat operator for more information.";
 };
 
 /// The whole settings.toml.
@@ -89,6 +122,8 @@ struct settings {
   struct turn turn;
   struct vip vip;
   struct server server;
+  std::vector<message_filter> message_filters;
+  struct strings strings;
 };
 
 /// The defaults written to a new settings.toml (with a fresh AdminAPIKey).

@@ -41,7 +41,7 @@ caf::behavior media_behavior(media_ptr self) {
           return protocol::image::process(static_cast<protocol::image::type>(t), bytes, lim);
         } catch (const std::exception& e) {
           spdlog::error("media worker: an image raised an exception: {}", e.what());
-          return protocol::image::refusal{"the server could not process it"};
+          return protocol::image::refusal{"The server could not process it."};
         }
       },
   };

@@ -44,7 +44,8 @@ inline std::string image_too_large(int64_t limit) {
 inline const char* image_channel = "Images are not permitted in that channel.";
 inline const char* image_dm = "Images can only be shared in a DM when one of you is a chat operator.";
 inline const char* image_busy = "The server is busy with other images right now: please try again in a moment.";
-inline std::string image_refused(const std::string& why) { return "Your image could not be shared: " + esc(why) + "."; }
+/// `why` is a sentence of protocol/image's (or the worker's) own.
+inline std::string image_refused(const std::string& why) { return "Your image could not be shared. " + esc(why); }
 inline const char* filter_would_report =
     "Your message matched a message filter and would have been reported, but you are a chat operator.";
 

@@ -307,7 +307,7 @@ void on_file(self_ptr self, const user_env& env, protocol::message& msg) {
           },
           [=](const caf::error&) {
             env.media->done();
-            notice(env, refusal::image_refused("the server could not process it"));
+            notice(env, refusal::image_refused("The server could not process it."));
           });
 }
 

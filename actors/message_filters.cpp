@@ -65,6 +65,7 @@ message_filters::message_filters(const std::vector<settings::message_filter>& fi
   }
 }
 
+message_filters::message_filters() = default;
 message_filters::~message_filters() = default;
 message_filters::message_filters(message_filters&&) noexcept = default;
 message_filters& message_filters::operator=(message_filters&&) noexcept = default;

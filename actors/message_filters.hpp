@@ -16,7 +16,7 @@ namespace barertc::actors {
 
 class message_filters {
  public:
-  message_filters() = default;
+  message_filters();
   /// Compiles the enabled filters' phrases (the loader has already checked that they compile).
   explicit message_filters(const std::vector<settings::message_filter>& filters);
   ~message_filters();

@@ -43,6 +43,7 @@ inline std::string image_too_large(int64_t limit) {
 }
 inline const char* image_channel = "Images are not permitted in that channel.";
 inline const char* image_dm = "Images can only be shared in a DM when one of you is a chat operator.";
+inline const char* image_yours_busy = "Your earlier images are still being processed: please wait for them first.";
 inline const char* image_busy = "The server is busy with other images right now: please try again in a moment.";
 /// `why` is a sentence of protocol/image's (or the worker's) own.
 inline std::string image_refused(const std::string& why) { return "Your image could not be shared. " + esc(why); }

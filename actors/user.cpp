@@ -34,6 +34,7 @@ struct user_state {
   // The msgIDs of this session's messages (takeback), the newest `owned_msg_ids` of them.
   std::deque<int64_t> owned_order;
   std::unordered_set<int64_t> owned;
+  int media_jobs = 0;  ///< This session's frames and images at the media workers.
   static inline const char* name = "user";
 };
 
@@ -173,6 +174,26 @@ void on_message(self_ptr self, const user_env& env, protocol::message& msg) {
   post_message(self, env, msg);
 }
 
+/// Counts a media job in for this session and the server; false (and the sender told) when
+/// either has too many in hand.
+bool take_media_job(self_ptr self, const user_env& env) {
+  if (self->state.media_jobs >= barertc::defaults::max_image_jobs_per_user) {
+    notice(env, refusal::image_yours_busy);
+    return false;
+  }
+  if (!env.media->take(self->state.ctx->cfg.server.max_image_jobs)) {
+    notice(env, refusal::image_busy);
+    return false;
+  }
+  ++self->state.media_jobs;
+  return true;
+}
+
+void media_job_done(self_ptr self, const user_env& env) {
+  --self->state.media_jobs;
+  env.media->done();
+}
+
 /// Remembers a msgID as this session's (takeback); the oldest is forgotten past the limit.
 void own(self_ptr self, int64_t id) {
   auto& s = self->state;
@@ -287,7 +308,7 @@ void on_file(self_ptr self, const user_env& env, protocol::message& msg) {
   if (!dest) return;
   if (!dest->dm && !dest->channel->permit_photos) return notice(env, refusal::image_channel);
   if (!take_token(self, env)) return;
-  if (!env.media->take(cfg.server.max_image_jobs)) return notice(env, refusal::image_busy);
+  if (!take_media_job(self, env)) return;
   protocol::image::limits lim;
   lim.max_width = cfg.max_image_width;
   lim.preview_width = cfg.preview_image_width;
@@ -296,7 +317,7 @@ void on_file(self_ptr self, const user_env& env, protocol::message& msg) {
   self->request(env.media->pick(), caf::infinite, image_atom::value, static_cast<int>(*type), std::move(msg.bytes), lim)
       .then(
           [=](image_result& result) {
-            env.media->done();
+            media_job_done(self, env);
             if (self->state.username.empty()) return;  // signed out meanwhile
             if (auto* no = std::get_if<protocol::image::refusal>(&result))
               return notice(env, refusal::image_refused(no->reason));
@@ -306,7 +327,7 @@ void on_file(self_ptr self, const user_env& env, protocol::message& msg) {
             deliver(self, env, std::move(out), *dest, true);
           },
           [=](const caf::error&) {
-            env.media->done();
+            media_job_done(self, env);
             notice(env, refusal::image_refused("The server could not process it."));
           });
 }
@@ -420,15 +441,16 @@ void on_text(self_ptr self, const user_env& env, std::string& text) {
     decode_result decoded = protocol::decode(text);
     return on_decoded(self, env, decoded);
   }
-  if (!env.media->take(self->state.ctx->cfg.server.max_image_jobs)) return notice(env, refusal::image_busy);
+  if (self->state.username.empty()) return notice(env, "You must log in first.");
+  if (!take_media_job(self, env)) return;
   self->request(env.media->pick(), caf::infinite, decode_atom::value, std::move(text))
       .then(
           [=](decode_result& decoded) {
-            env.media->done();
+            media_job_done(self, env);
             on_decoded(self, env, decoded);
           },
           [=](const caf::error&) {
-            env.media->done();
+            media_job_done(self, env);
             notice(env, "The server could not handle that message.");
           });
 }

@@ -26,6 +26,7 @@ inline constexpr int64_t max_image_bytes = 8 << 20;     ///< The page's FileUplo
 inline constexpr int64_t max_image_pixels = 50'000'000; ///< A 48 MP phone photo; more is a decompression bomb.
 inline constexpr int image_workers = 1;                 ///< Decoders beside the chat: one keeps a core for chat on 2 cores.
 inline constexpr int max_image_jobs = 16;               ///< Uploads in flight or waiting; more are refused as busy.
+inline constexpr int max_image_jobs_per_user = 2;       ///< One user's share of them: nobody takes every worker.
 inline constexpr int max_reaction_length = 16;          ///< Characters of one reaction: an emoji or a short sequence.
 
 // ---- Messages (actors/user.cpp, actors/echo_buffer.hpp) ----------------------------------

@@ -24,9 +24,9 @@ export function checkBuilt() {
 
 /**
  * Starts the server on `listen` (0: any free port) with the test settings, plus `top` (top-level
- * keys) and `tables` (TOML tables) when given.
+ * keys), `lobby` and `offtopic` (keys of those channels) and `tables` (TOML tables) when given.
  */
-export async function startServer(listen, { top = "", tables = "" } = {}) {
+export async function startServer(listen, { top = "", lobby = "", offtopic = "", tables = "" } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), "barertc-browser-"));
   writeFileSync(path.join(dir, "settings.toml"), `
 Title = "Browser Test Chat"
@@ -42,10 +42,12 @@ ID = "lobby"
 Name = "Lobby"
 Icon = "fa fa-gavel"
 WelcomeMessages = ["Welcome to the **lobby**!"]
+${lobby}
 [[PublicChannels]]
 ID = "offtopic"
 Name = "Off Topic"
 Icon = "fa fa-comments"
+${offtopic}
 ${tables}`);
   const proc = spawn(binary, ["--config", path.join(dir, "settings.toml"), "--web-root", path.join(root, "web/dist")],
     { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });

@@ -3,6 +3,7 @@
 
 // The exact texts shared with the server (one source for both: protocol/texts.json).
 import texts from "../../protocol/texts.json";
+import { applyReaction, takeBack } from "./messages.js";
 import { blockedByServer, isHidden, newRelations, onMe } from "./relations.js";
 
 /** Video flag bits (protocol.md B.3). */
@@ -48,12 +49,19 @@ export function amVip(state, claims) {
   return Boolean(claims?.vip || state.who.find((w) => w.username === state.me)?.vip);
 }
 
+/** Whether I am an operator: from my JWT claims, or from my own who-list entry. */
+export function amOp(state, claims) {
+  return Boolean(claims?.op || state.who.find((w) => w.username === state.me)?.op);
+}
+
 /**
  * A fresh chat state for the channels the server configured. `storage` (localStorage in the
  * page) holds the cached blocklist.
  */
 export function newState(config, me = "", storage = null) {
-  const channels = (config?.PublicChannels || []).map((c) => ({ id: c.ID, name: c.Name || c.ID, icon: c.Icon || "" }));
+  const channels = (config?.PublicChannels || []).map((c) => ({
+    id: c.ID, name: c.Name || c.ID, icon: c.Icon || "", photos: Boolean(c.PermitPhotos),
+  }));
   const history = {};
   for (const c of channels) history[c.id] = [];
   return {
@@ -63,6 +71,8 @@ export function newState(config, me = "", storage = null) {
     history,          // channel id or "@name" -> [messages]
     unread: {},       // channel id or "@name" -> count
     dms: [],          // "@name" threads, most recent first
+    reactions: {},    // msgID -> emoji -> [usernames] (messages.js)
+    seq: 0,           // the last history entry's key (stable across takebacks)
     who: [],          // latest who list
     jwt: config?.JWT?.Token || "",
     rules: {},
@@ -74,8 +84,12 @@ export function newState(config, me = "", storage = null) {
 
 function push(state, channel, entry, countUnread) {
   if (!state.history[channel]) state.history[channel] = [];
+  entry.key = ++state.seq;
   state.history[channel].push(entry);
-  if (state.history[channel].length > 1000) state.history[channel].shift();
+  if (state.history[channel].length > 1000) {
+    const gone = state.history[channel].shift();
+    if (gone.msgID !== undefined) delete state.reactions[gone.msgID];
+  }
   if (countUnread && channel !== state.active) state.unread[channel] = (state.unread[channel] || 0) + 1;
 }
 
@@ -83,7 +97,6 @@ function touchDM(state, channel) {
   state.dms = [channel, ...state.dms.filter((d) => d !== channel)];
 }
 
-/** Opens a channel or DM thread and clears its unread count. */
 /** A channel's history as shown: messages and presence of muted or blocked users are hidden. */
 export function visibleHistory(state, channel) {
   const list = state.history[channel] || [];
@@ -91,6 +104,7 @@ export function visibleHistory(state, channel) {
     || !isHidden(state.rel, m.username));
 }
 
+/** Opens a channel or DM thread and clears its unread count. */
 export function openChannel(state, channel) {
   if (channel.startsWith("@")) {
     if (!state.history[channel]) state.history[channel] = [];
@@ -136,9 +150,12 @@ export function handleMessage(state, msg, now = new Date()) {
       const channel = msg.channel || state.active;
       const isDM = channel.startsWith("@");
       if (isDM) touchDM(state, channel);
+      // An echoed message (from `echo`, or from history) carries the server's time (RFC 3339).
+      const stamp = msg.timestamp ? new Date(msg.timestamp) : null;
+      const echoed = Boolean(stamp && !Number.isNaN(stamp.getTime()));
       push(state, channel, {
         kind: "message", username: msg.username, html: msg.message || "", msgID: msg.msgID,
-        at: msg.timestamp ? new Date(msg.timestamp) : now,
+        at: echoed ? stamp : now, echoed,
       }, msg.username !== state.me);
       return { sound: isDM ? "DM" : "Chat" };
     }
@@ -151,10 +168,11 @@ export function handleMessage(state, msg, now = new Date()) {
       return null;
     }
     case "takeback":
-      for (const list of Object.values(state.history)) {
-        const i = list.findIndex((m) => m.msgID === msg.msgID);
-        if (i >= 0) list.splice(i, 1);
-      }
+      takeBack(state.history, state.reactions, msg.msgID);
+      return null;
+    case "react":
+      if (msg.username !== state.me && isHidden(state.rel, msg.username)) return null;
+      applyReaction(state.reactions, msg.msgID, msg.message, msg.username);
       return null;
     case "ping":
       if (msg.jwt) state.jwt = msg.jwt;

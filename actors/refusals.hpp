@@ -32,6 +32,9 @@ inline std::string list_too_long(const std::string& action, int limit) {
 }
 inline const char* vip_channel = "That channel is for VIP members only.";
 
+inline const char* nothing_left =
+    "Your message had nothing left to show once unsafe HTML was taken out, so it was not sent.";
+
 // Message life (protocol.md B.2): takeback, reactions, shared images.
 inline const char* not_your_message = "That is not your message to take back";
 inline const char* reaction_invalid = "A reaction must be one emoji (a few characters, no markup).";

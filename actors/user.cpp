@@ -288,7 +288,7 @@ void post_message(self_ptr self, const user_env& env, const protocol::message& m
   protocol::metrics().chat_messages.fetch_add(1, std::memory_order_relaxed);
   protocol::message out;
   out.message = protocol::render_markdown(text);
-  if (out.message.empty()) return;
+  if (out.message.empty()) return notice(env, refusal::nothing_left);
   deliver(self, env, std::move(out), *dest, false);
 }
 

@@ -5,7 +5,9 @@
 
 namespace barertc::protocol {
 
-/// Renders user or operator Markdown. Raw HTML is dropped, script-capable URL schemes are removed,
+/// Renders user or operator Markdown (GitHub-flavoured: autolinks, strikethrough, tables) and
+/// sanitises the HTML against the one allowlist (html_sanitizer.hpp): inline HTML such as <b> or
+/// <sup> survives, script-capable elements, attributes and URL schemes do not, nesting is capped,
 /// and every link opens in a new tab with rel="nofollow noopener".
 std::string render_markdown(std::string_view text);
 

@@ -30,6 +30,7 @@ inline constexpr int max_image_jobs_per_user = 2;       ///< One user's share of
 inline constexpr int max_reaction_length = 16;          ///< Characters of one reaction: an emoji or a short sequence.
 
 // ---- Messages (actors/user.cpp, actors/echo_buffer.hpp) ----------------------------------
+inline constexpr int max_html_depth = 12;               ///< Nested elements kept in a message: deeper quotes and lists lose their tags, so 4 KB stays near 4 KB.
 inline constexpr int owned_msg_ids = 10000;             ///< msgIDs a session remembers for takeback.
 inline constexpr int64_t inline_decode_bytes = 256 << 10; ///< Bigger frames (photos) are parsed on a media worker.
 inline constexpr int media_worker_nice = 10;            ///< Media workers yield the CPU to the chat threads.

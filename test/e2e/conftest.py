@@ -411,10 +411,15 @@ def http_raw(server, request, timeout=5):
 
 import html.parser as _html_parser
 
-# What the Markdown renderer writes, and nothing else.
+# What the Markdown renderer writes, and the inline HTML the sanitiser lets through: text
+# formatting that can neither run script nor load anything but an http(s) image.
 SAFE_TAGS = {"p", "a", "em", "strong", "code", "pre", "del", "ul", "ol", "li", "blockquote", "h1", "h2", "h3",
-             "h4", "h5", "h6", "hr", "br", "img", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub"}
-SAFE_ATTRS = {"href", "src", "alt", "title", "target", "rel", "class", "align", "start"}
+             "h4", "h5", "h6", "hr", "br", "img", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub",
+             "b", "i", "u", "s", "strike", "small", "big", "mark", "kbd", "samp", "var", "tt", "q", "cite", "abbr",
+             "dfn", "dl", "dt", "dd", "caption", "col", "colgroup", "tfoot", "span", "ruby", "rt", "rp", "bdi",
+             "bdo", "ins", "wbr"}
+SAFE_ATTRS = {"href", "src", "alt", "title", "target", "rel", "class", "align", "start", "width", "height",
+              "colspan", "rowspan", "dir"}
 URL_ATTRS = {"href", "src"}
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 

@@ -13,6 +13,7 @@
 
 #include "actors/chat.hpp"
 #include "net/server.hpp"
+#include "protocol/log_format.hpp"
 #include "protocol/metrics.hpp"
 #include "settings/settings.hpp"
 
@@ -26,12 +27,13 @@ struct flags {
   std::string web_root = "web/dist";
   bool debug = false;
   bool check_config = false;
+  bool log_json = false;
 };
 
 [[noreturn]] void usage(const std::string& problem) {
   if (!problem.empty()) std::cerr << "barertc: " << problem << "\n";
   std::cerr << "usage: barertc [--config PATH] [-address HOST:PORT] [--workers N] [--io-threads N]\n"
-               "               [--web-root DIR] [-debug] [--check-config]\n";
+               "               [--web-root DIR] [-debug] [--log-json] [--check-config] [--version]\n";
   std::exit(problem.empty() ? 0 : 2);
 }
 
@@ -69,6 +71,11 @@ flags parse_flags(int argc, char** argv) {
     else if (arg == "-web-root") f.web_root = next();
     else if (arg == "-debug") f.debug = true;
     else if (arg == "-check-config") f.check_config = true;
+    else if (arg == "-log-json") f.log_json = true;
+    else if (arg == "-version") {
+      std::cout << "barertc " << barertc::protocol::build_version() << "\n";
+      std::exit(0);
+    }
     else if (arg == "-help" || arg == "-h") usage("");
     else usage("unknown flag '" + std::string(argv[i]) + "'");
   }
@@ -111,6 +118,7 @@ void raise_fd_limit() {
 /// of its closed socket only after the frames already in its mailbox (a flood queued before the
 /// signal can take seconds, or minutes in a sanitizer build). Past `grace`, exit without them.
 void exit_if_teardown_hangs(std::chrono::milliseconds grace) {
+  if (grace.count() < 1) grace = std::chrono::milliseconds(1);
   std::thread([grace] {
     std::this_thread::sleep_for(grace);
     std::fprintf(stderr, "barertc: chat actors still busy %lld ms after the network stopped; exiting\n",
@@ -143,10 +151,14 @@ int main(int argc, char** argv) {
   }
   auto cfg = std::get<settings::settings>(std::move(loaded));
   if (f.check_config) {
-    std::cout << f.config << ": OK\n";
+    for (auto& w : cfg.warnings) std::cout << w << "\n";
+    std::cout << f.config << ": OK" << (cfg.warnings.empty() ? "" : " (with warnings)") << "\n";
     return 0;
   }
-  if (created) spdlog::info("wrote default settings to {}", f.config);
+  protocol::set_log_format(f.log_json ? "json" : cfg.server.log_format);
+  if (created) spdlog::info("wrote default settings to {} (mode 0600)", f.config);
+  for (auto& w : cfg.warnings) spdlog::warn("settings: {}", w);
+  for (auto& name : settings::apply_environment(cfg)) spdlog::info("settings: {} is taken from the environment", name);
   if (f.address) cfg.server.address = *f.address;
   if (f.workers) cfg.server.worker_threads = *f.workers;
   if (f.io_threads) cfg.server.io_threads = *f.io_threads;
@@ -164,10 +176,15 @@ int main(int argc, char** argv) {
   o.idle_timeout_seconds = cfg.server.idle_timeout;
   o.max_header_bytes = cfg.server.max_header_bytes;
   o.max_body_bytes = cfg.server.max_body_bytes;
+  o.compression = cfg.server.compression;
   o.cors_hosts = cfg.cors_hosts;
   o.web_root = f.web_root;
   o.title = cfg.title;
   o.website_url = cfg.website_url;
+  // ShutdownTimeout: most of it for the close handshakes, the rest for the chat actors.
+  auto shutdown_ms = static_cast<int64_t>(cfg.server.shutdown_timeout * 1000);
+  o.drain_timeout_ms = static_cast<int>(static_cast<double>(shutdown_ms) * barertc::defaults::drain_share);
+  auto teardown_ms = std::chrono::milliseconds(shutdown_ms - o.drain_timeout_ms);
   net::hooks h;
   h.connect = [&chat](protocol::connection_ptr conn, const std::string& ip) {
     spdlog::debug("websocket connected from {}", ip);
@@ -181,13 +198,24 @@ int main(int argc, char** argv) {
     return protocol::chat_page(chat.current_settings(), token, index, now);
   };
   h.metrics = [&chat](std::function<void(std::string)> done) {
-    chat.gauges([done](protocol::chat_gauges g) { done(protocol::prometheus_text(protocol::metrics(), g)); });
+    chat.gauges([done](protocol::chat_gauges g) {
+      done(protocol::prometheus_text(protocol::metrics(), g, protocol::read_process_stats()));
+    });
+  };
+  h.health = [&chat](std::function<void(bool)> done) {
+    chat.alive(std::chrono::milliseconds(barertc::defaults::health_timeout_ms), std::move(done));
+  };
+  h.live = [&chat] {
+    auto s = chat.current_settings();
+    return net::live_options{s.title, s.cors_hosts, s.website_url};
   };
   h.api = [&chat](const std::string& path, bool post, std::string_view type, std::string body,
                   std::function<void(int, std::string)> done) { chat.api(path, post, type, body, std::move(done)); };
   h.reload = [&chat] {
     spdlog::info("SIGHUP: reloading settings");
-    chat.reload([](std::string report) { spdlog::info("reload: {}", report); });
+    chat.reload([](const std::string& report) {  // a reload logs its own outcome, in plain text
+      if (report == "the chat did not answer") spdlog::warn("settings reload: the chat did not answer");
+    });
   };
   net::server srv(o, h);
   try {
@@ -201,7 +229,7 @@ int main(int argc, char** argv) {
                o.io_threads, cfg.server.worker_threads ? std::to_string(cfg.server.worker_threads) : "auto");
   srv.run();
   chat.shutdown();
-  exit_if_teardown_hangs(std::chrono::milliseconds(barertc::defaults::teardown_timeout_ms));
+  exit_if_teardown_hangs(teardown_ms);
   spdlog::info("stopped");
   return 0;
 }

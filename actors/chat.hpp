@@ -1,6 +1,7 @@
 #pragma once
 /// The chat as main() sees it: start the actors, attach connections, query, stop.
 /// This header keeps CAF out of the translation units that include it.
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -33,6 +34,9 @@ class chat {
 
   /// Answers the logged-in user count and the mailbox backlogs asynchronously (for /metrics).
   void gauges(std::function<void(protocol::chat_gauges)> done);
+
+  /// Whether the directory answers within `bound`: `done(ok)` from an actor thread (/healthz).
+  void alive(std::chrono::milliseconds bound, std::function<void(bool ok)> done);
 
   /// The settings in force (they change when reloaded).
   settings::settings current_settings() const;

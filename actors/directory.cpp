@@ -102,6 +102,39 @@ void remove_user(dir_ptr self, const directory_env& env, const std::string& user
   }
 }
 
+/// A user's first who list, sent at once at login (the lists for everyone else are batched):
+/// exactly theirs when relations shape what they see, else the cached shared list, which in a join
+/// storm may lack the last few moments' joins until the batched list follows.
+void send_first_who(dir_ptr self, const online& u) {
+  auto& st = self->state;
+  auto roster = [&] {
+    std::vector<const listed*> r;
+    r.reserve(st.users.size());
+    for (auto& [name, x] : st.users) r.push_back(&x);
+    return r;
+  };
+  const auto& name = u.who.username;
+  if (st.rel.shapes_view_of(name)) {
+    auto r = roster();
+    size_t me = static_cast<size_t>(std::distance(st.users.begin(), st.users.find(name)));
+    u.conn->send(who_list_for(r, me, st.rel, st.ctx->cfg.vip.mutually_secret), true);
+  } else {
+    namespace d = barertc::defaults;
+    auto n = static_cast<int64_t>(st.users.size());
+    auto window = std::chrono::milliseconds(std::min<int64_t>(n * n / d::who_quiet_divisor, d::who_quiet_max_ms));
+    auto now = steady::now();
+    if (!st.first_who[0] || (st.first_who_stale && now - st.first_who_built >= window)) {
+      auto r = roster();
+      st.first_who[0] = shared_who_list(r, false);
+      st.first_who[1] = shared_who_list(r, true);
+      st.first_who_built = now;
+      st.first_who_stale = false;
+    }
+    u.conn->send(st.first_who[u.who.vip ? 1 : 0], true);
+  }
+  protocol::metrics().who_lists_built.fetch_add(1, std::memory_order_relaxed);
+}
+
 /// The end of a login: the echo (when channels keep recent messages), the presence line and the
 /// welcome notices, unless the session left or was replaced meanwhile.
 void finish_login(dir_ptr self, const std::string& name, const protocol::connection_ptr& conn,
@@ -151,10 +184,12 @@ login_reply login(dir_ptr self, const directory_env& env, login_request& req) {
   }
   relate(self, env, pre);
   if (u.who.op) lift_operator_blocks(self, env, name);
-  // Login sequence (protocol.md B.4): me, who, echo, presence, welcome messages. The echo is
-  // gathered from the channels that keep recent messages; the rest follows once they answered.
+  // Login sequence (protocol.md B.4): me, who (theirs at once; everyone else's batched), echo,
+  // presence, welcome messages. The echo is gathered from the channels that keep recent messages;
+  // the rest follows once they answered.
   send_me(u);
   who_changed(self);
+  if (ctx.cfg.server.who_list_delay_ms > 0) send_first_who(self, u);  // (with 0 it went out just now)
   std::vector<caf::actor> echoing;
   for (size_t i = 0; i < env.channels.size(); ++i) {
     const auto& cfg = ctx.cfg.public_channels[i];
@@ -239,6 +274,7 @@ void broadcast(dir_ptr self, const frame& bytes, const std::string& sender) {
 
 void who_changed(dir_ptr self) {
   auto& st = self->state;
+  st.first_who_stale = true;
   auto now = steady::now();
   st.last_change = now;
   if (st.ctx->cfg.server.who_list_delay_ms == 0) return send_who_now(self);

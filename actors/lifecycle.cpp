@@ -1,4 +1,6 @@
 // Reloading settings.toml (/reconfigure, SIGHUP) and the /shutdown command.
+#include <spdlog/spdlog.h>
+
 #include <csignal>
 
 #include "actors/roster.hpp"
@@ -11,19 +13,27 @@ std::string reconfigure(dir_ptr self, const directory_env& env) {
   const auto& path = env.cell->path;
   auto loaded = settings::load(path);
   if (auto* errs = std::get_if<settings::errors>(&loaded)) {
-    std::string out = "Could not reload the settings; nothing was changed:";
-    for (auto& p : errs->problems) out += "<br>" + esc(p);
+    std::string out = "Could not reload the settings; nothing was changed:", plain;
+    for (auto& p : errs->problems) {
+      out += "<br>" + esc(p);
+      plain += "; " + p;
+    }
+    spdlog::warn("settings reload failed, nothing was changed{}", plain);
     return out;
   }
   auto next = std::get<settings::settings>(std::move(loaded));
+  for (auto& w : next.warnings) spdlog::warn("settings: {}", w);
   auto ids = [](const settings::settings& s) {
     std::vector<std::string> v;
     for (auto& c : s.public_channels) v.push_back(c.id + (c.vip ? "/vip" : ""));
     return v;
   };
-  if (ids(next) != ids(self->state.ctx->cfg))
+  if (ids(next) != ids(self->state.ctx->cfg)) {
+    spdlog::warn("settings reload refused: the list of public channels in {} has changed; restart the server to "
+                 "apply it. Nothing was changed.", path);
     return "The list of public channels in " + esc(path) +
            " has changed: restart the server to apply it. Nothing was changed.";
+  }
   auto ctx = make_context(next, self->state.ctx->msg_ids);
   self->state.ctx = ctx;
   env.cell->current.store(ctx);
@@ -33,6 +43,7 @@ std::string reconfigure(dir_ptr self, const directory_env& env) {
   }
   for (auto& ch : env.channels) self->send(ch, reconfig_atom::value, ctx);  // EchoMessagesOnJoin
   who_changed(self);
+  spdlog::info("settings reloaded from {}", path);
   return "The settings were reloaded from " + esc(path) +
          ". ([Server] Address, thread counts and connection limits apply at the next restart.)";
 }

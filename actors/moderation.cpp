@@ -9,6 +9,7 @@
 #include "protocol/codec.hpp"
 #include "protocol/command.hpp"
 #include "protocol/markdown.hpp"
+#include "protocol/plain_text.hpp"
 #include "protocol/texts.hpp"
 
 namespace barertc::actors {
@@ -70,10 +71,17 @@ struct call {
   const directory_env& env;
   online& op;
   const std::vector<std::string>& args;
+  mutable std::string outcome;  ///< the last answer to the operator, for the log line
 
   const std::string& op_name() const { return op.who.username; }
-  void reply(const std::string& html) const { notice(op, html); }
-  void md(const std::string& text) const { notice(op, protocol::render_markdown(text)); }
+  void reply(const std::string& html) const {
+    outcome = html;
+    notice(op, html);
+  }
+  void md(const std::string& text) const {
+    outcome = text;
+    notice(op, protocol::render_markdown(text));
+  }
   /// The one username argument, or the usage shown and nothing.
   std::optional<std::string> one_user(const char* usage) const {
     if (args.size() != 2 || protocol::strip_at(args[1]).empty()) {
@@ -263,9 +271,18 @@ bool run_command(dir_ptr self, const directory_env& env, online& op, const std::
   auto it = commands().find(args[0]);
   if (it == commands().end()) return false;
   std::string words;
-  for (size_t i = 1; i < args.size(); ++i) words += (i > 1 ? " " : "") + args[i];
-  spdlog::info("moderation: {} ran {} {}", op.who.username, args[0], words);
-  it->second(call{self, env, op, args});
+  for (size_t i = 1; i < args.size(); ++i) words += " " + args[i];
+  // Who did what to whom, from where, and what came of it (the answer the operator saw), as one
+  // plain line. Logged before the command runs: /shutdown does not come back.
+  auto who = op.who.username;
+  auto from = op.conn ? op.conn->peer() : std::string();
+  if (args[0] == "/shutdown" || args[0] == "/reconfigure")
+    spdlog::warn("moderation: {} (from {}) ran {}{}", who, from, args[0], protocol::plain_text(words));
+  call c{self, env, op, args};
+  it->second(c);
+  if (args[0] != "/shutdown" && args[0] != "/reconfigure" && args[0].rfind("/help", 0) != 0 && args[0] != "/bans")
+    spdlog::info("moderation: {} (from {}) ran {}{}: {}", who, from, args[0], protocol::plain_text(words),
+                 protocol::plain_text(c.outcome.empty() ? std::string("done") : c.outcome));
   return true;
 }
 

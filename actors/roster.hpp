@@ -32,6 +32,12 @@ struct directory_state {
   steady::time_point first_change{};  ///< oldest change not yet in a sent who list
   steady::time_point last_change{};
   steady::time_point last_who_sent{};  ///< when the last who list went out
+  /// The shared lists (everyone else's view, VIPs' view) handed to users as they log in, so their
+  /// first list goes out at once without one O(N) list per login in a join storm: rebuilt when the
+  /// roster changed, at most once per quiet interval (who_timing.hpp) while logins pour in.
+  protocol::frame first_who[2];
+  bool first_who_stale = true;
+  steady::time_point first_who_built{};
   std::mt19937_64 rng{std::random_device{}()};
   std::vector<std::pair<std::string, protocol::frame>> presence_batch;  ///< (about whom, line)
   steady::time_point last_presence{};

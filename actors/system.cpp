@@ -167,6 +167,15 @@ void chat::gauges(std::function<void(protocol::chat_gauges)> done) {
   });
 }
 
+void chat::alive(std::chrono::milliseconds bound, std::function<void(bool)> done) {
+  auto dir = impl_->directory;
+  if (!dir) return done(false);
+  impl_->system.spawn([dir, bound, done = std::move(done)](caf::event_based_actor* self) {
+    self->request(dir, bound, stats_atom::value, count_atom::value)
+        .then([done](int64_t, int64_t) { done(true); }, [done](const caf::error&) { done(false); });
+  });
+}
+
 void chat::reload(std::function<void(std::string)> done) {
   ask_directory(impl_->system, impl_->directory, std::move(done), "the chat did not answer", reconfig_atom::value);
 }

@@ -8,6 +8,7 @@
 #include "actors/actors.hpp"
 #include "actors/media.hpp"
 #include "actors/refusals.hpp"
+#include "protocol/plain_text.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/command.hpp"
 #include "protocol/jwt.hpp"
@@ -94,8 +95,9 @@ void on_login(self_ptr self, const user_env& env, protocol::message& msg) {
   const auto& jwt = self->state.ctx->cfg.jwt;
   std::optional<protocol::jwt_claims> claims;
   if (jwt.enabled && (!msg.jwt.empty() || jwt.strict)) {
-    auto verified = protocol::verify_jwt(msg.jwt, jwt.secret_key, jwt.leeway_seconds, unix_now());
+    auto verified = protocol::verify_jwt(msg.jwt, jwt, unix_now());
     if (auto* no = std::get_if<protocol::jwt_refusal>(&verified)) {
+      spdlog::info("sign-in refused from {}: {}", env.conn->peer(), no->reason);
       if (no->reason == "the token has expired")
         return notice(env, "Your authentication has expired. Please go back and launch the chat room again.");
       return notice(env, "Server side authentication is required. Please go back and launch the chat room from "
@@ -103,11 +105,15 @@ void on_login(self_ptr self, const user_env& env, protocol::message& msg) {
                              protocol::escape_html(no->reason) + ".)");
     }
     claims = std::get<protocol::jwt_claims>(std::move(verified));
-    spdlog::info("token sign-in for '{}' (issuer '{}', operator: {})", claims->subject, claims->issuer, claims->op);
+    spdlog::info("token sign-in for '{}' from {} (issuer '{}', operator: {})", claims->subject, env.conn->peer(),
+                 claims->issuer, claims->op);
     msg.username = claims->subject;
   }
   auto checked = protocol::check_username(msg.username, self->state.ctx->cfg.server.max_username_length);
-  if (checked.index() == 1) return notice(env, std::string(std::get<1>(checked)));
+  if (checked.index() == 1) {
+    spdlog::info("sign-in refused from {}: {}", env.conn->peer(), protocol::plain_text(std::get<1>(checked)));
+    return notice(env, std::string(std::get<1>(checked)));
+  }
   login_request req;
   req.who.username = std::get<0>(std::move(checked));
   req.who.dnd = msg.dnd;
@@ -119,12 +125,14 @@ void on_login(self_ptr self, const user_env& env, protocol::message& msg) {
   req.blocklist = std::move(s.blocklist);
   s.blocklist.clear();
   s.logging_in = true;
+  auto wanted = req.who.username;  // for the log line of a refusal
   // await: frames that arrive meanwhile wait until the directory has answered.
   self->request(env.directory, caf::infinite, login_atom::value, std::move(req))
       .await([=](const login_reply& reply) {
         auto& st = self->state;
         st.logging_in = false;
         if (!reply.ok) {
+          spdlog::info("sign-in refused for '{}' from {}: {}", wanted, env.conn->peer(), protocol::plain_text(reply.refusal));
           notice(env, reply.refusal);
           env.conn->send(self->state.ctx->disconnect);
           return;

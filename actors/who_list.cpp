@@ -86,14 +86,30 @@ protocol::frame encode_view(const std::vector<const listed*>& roster, bool vip,
   return protocol::encode_who_list(entries);
 }
 
+/// Whether VIPs and the others see different lists at all.
+bool any_views_differ(const std::vector<const listed*>& roster) {
+  return std::any_of(roster.begin(), roster.end(), [](const listed* l) { return !l->hidden() && !l->for_others.empty(); });
+}
+
 }  // namespace
+
+protocol::frame shared_who_list(const std::vector<const listed*>& roster, bool vip) {
+  return encode_view(roster, vip && any_views_differ(roster), {});
+}
+
+protocol::frame who_list_for(const std::vector<const listed*>& roster, size_t recipient, const relations& rel,
+                             bool mutually_secret) {
+  const listed& r = *roster[recipient];
+  std::map<size_t, std::string> overrides;
+  if (rel.shapes_view_of(r.who.username)) overrides = overrides_for(r, roster, rel, mutually_secret);
+  return encode_view(roster, r.who.vip && any_views_differ(roster), overrides);
+}
 
 std::vector<who_audience> build_who_lists(const std::vector<const listed*>& roster, const relations& rel,
                                           bool mutually_secret) {
   std::vector<who_audience> out;
   // Index 0 / 1: the shared views for non-VIPs and VIPs (the same frame when nobody differs).
-  bool views_differ = std::any_of(roster.begin(), roster.end(),
-                                  [](const listed* l) { return !l->hidden() && !l->for_others.empty(); });
+  bool views_differ = any_views_differ(roster);
   std::map<std::string, size_t> variants;  // what a recipient sees -> its audience
   size_t shared[2] = {SIZE_MAX, SIZE_MAX};
   for (size_t i = 0; i < roster.size(); ++i) {

@@ -35,6 +35,14 @@ struct who_audience {
   std::vector<size_t> recipients;
 };
 
+/// The list a recipient whom no relation touches sees (VIPs' view or everyone else's).
+protocol::frame shared_who_list(const std::vector<const listed*>& roster, bool vip);
+
+/// The list one recipient (an index into `roster`) sees: exactly what build_who_lists would send
+/// them, built alone (a user's first list at login).
+protocol::frame who_list_for(const std::vector<const listed*>& roster, size_t recipient, const relations& rel,
+                             bool mutually_secret);
+
 /// The who lists for everyone in `roster` (every logged-in user, sorted by name; hidden ones
 /// receive lists but are not listed).
 std::vector<who_audience> build_who_lists(const std::vector<const listed*>& roster, const relations& rel,

@@ -20,8 +20,11 @@
 #include <unordered_map>
 
 #include "net/http_util.hpp"
+#include "net/static_files.hpp"
+#include "net/deflate.hpp"
 #include "net/ws_frame.hpp"
 #include "protocol/metrics.hpp"
+#include "settings/settings.hpp"
 
 namespace barertc::net {
 
@@ -33,19 +36,7 @@ using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
 bool parse_address(const std::string& address, std::string& host, unsigned short& port) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos) return false;
-  host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  try {
-    size_t used = 0;
-    auto p = std::stoul(address.substr(colon + 1), &used);
-    if (used != address.size() - colon - 1 || p > 65535) return false;
-    port = static_cast<unsigned short>(p);
-  } catch (...) {
-    return false;
-  }
-  return true;
+  return settings::split_address(address, host, port);
 }
 
 class ws_session;
@@ -63,6 +54,7 @@ struct io_lane {
   std::mutex mu;  // guards `ready` and every lane session's inbox (network plumbing, not chat state)
   std::vector<std::shared_ptr<ws_session>> ready;
   std::vector<std::shared_ptr<ws_session>> draining;  ///< only touched by the lane's thread
+  std::chrono::steady_clock::time_point ready_since;  ///< first hand-over not yet drained; guarded by `mu`
   bool closed = false;  ///< the lane's thread has ended; guarded by `mu`
   void drain();
   /// After the lane's thread ends: later hand-overs are dropped, and the sessions waiting let go
@@ -178,6 +170,15 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     res->set(http::field::upgrade, "websocket");
     res->set(http::field::connection, "Upgrade");
     res->set(http::field::sec_websocket_accept, websocket_accept(std::string_view(key.data(), key.size())));
+    if (srv_->opts.compression) {
+      auto offers = req[http::field::sec_websocket_extensions];
+      auto answer = negotiate_deflate(std::string_view(offers.data(), offers.size()));
+      if (!answer.empty()) {
+        res->set(http::field::sec_websocket_extensions, answer);
+        deflate_ = true;
+        parser_.accept_deflate();
+      }
+    }
     http::async_write(sock_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
       if (ec) return;
       self->on_open();
@@ -191,6 +192,8 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   void close(uint16_t code, std::string reason) override {
     hand_over({nullptr, false, code, std::move(reason)});
   }
+
+  std::string peer() const override { return ip_; }
 
  private:
   struct inbound {
@@ -209,6 +212,7 @@ class ws_session final : public protocol::connection, public std::enable_shared_
       if (on_lane_) return;
       on_lane_ = true;
       post = lane_.ready.empty();
+      if (post) lane_.ready_since = std::chrono::steady_clock::now();
       lane_.ready.push_back(shared_from_this());
     }
     if (post) asio::post(lane_.ioc, [lane = &lane_] { lane->drain(); });
@@ -283,8 +287,29 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     if (!torn_down_) wait_read();
   }
 
+  /// A compressed message inflated in place (bounded by MaxMessageBytes: a deflate bomb gets 1009),
+  /// then checked as the parser checks plain text; false when the connection is being closed.
+  bool inflate_event(ws_event& ev) {
+    std::string plain;
+    auto status = inflate_message(ev.payload, static_cast<size_t>(srv_->opts.max_message_bytes), plain);
+    if (status == inflate_status::too_big) {
+      spdlog::info("closing {}: inflated message over {} bytes", ip_, srv_->opts.max_message_bytes);
+      close_now(protocol::close_code::too_big, "message too big");
+      return false;
+    }
+    if (status == inflate_status::corrupt || (ev.type == ws_event::kind::text && !valid_utf8(plain))) {
+      spdlog::info("closing {}: compressed message {}", ip_, status == inflate_status::corrupt ? "is corrupt" : "is not UTF-8");
+      close_now(protocol::close_code::invalid_payload,
+                status == inflate_status::corrupt ? "could not inflate the message" : "text frame is not valid UTF-8");
+      return false;
+    }
+    ev.payload = std::move(plain);
+    return true;
+  }
+
   void on_event(ws_event&& ev) {
     using kind = ws_event::kind;
+    if (ev.compressed && !inflate_event(ev)) return;
     switch (ev.type) {
       case kind::text:
         if (handler_) {
@@ -352,7 +377,7 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   }
 
   void push_control(uint8_t op, std::string_view payload) {
-    queue_.push_back({std::make_shared<const std::string>(make_frame(op, payload)), true});
+    queue_.push_back({protocol::shared_frame(make_frame(op, payload)), true});
     write_batch();
   }
 
@@ -370,13 +395,16 @@ class ws_session final : public protocol::connection, public std::enable_shared_
       for (; n < queue_.size() && n < max_frames && (n == 0 || bytes < max_bytes); ++n) {
         auto& f = queue_[n];
         if (f.bytes == pending_state_) pending_state_ = nullptr;  // on its way: no longer replaceable
+        const std::string* payload = f.bytes.get();
         if (!f.framed) {
-          auto h = frame_header(opcode::text, f.bytes->size(), headers_[n]);
+          const std::string* deflated = deflate_ ? compressed(*f.bytes) : nullptr;
+          if (deflated) payload = deflated;
+          auto h = frame_header(opcode::text, payload->size(), headers_[n], deflated != nullptr);
           bufs_.emplace_back(headers_[n].data(), h);
           wire += h;
         }
-        bufs_.emplace_back(f.bytes->data(), f.bytes->size());
-        bytes += f.bytes->size();
+        bufs_.emplace_back(payload->data(), payload->size());
+        bytes += payload->size();
       }
       wire += bytes;
       inflight_ = n;
@@ -401,6 +429,19 @@ class ws_session final : public protocol::connection, public std::enable_shared_
       });
       return;
     }
+  }
+
+  /// The compressed form of a message, made once for every recipient that negotiated
+  /// permessage-deflate (whichever I/O thread gets there first); null when the message is too
+  /// small to be worth it or would not shrink.
+  static const std::string* compressed(const protocol::frame_bytes& f) {
+    if (f.size() < static_cast<size_t>(barertc::defaults::deflate_min_bytes)) return nullptr;
+    std::call_once(f.deflate_once, [&f] {
+      auto d = deflate_message(f, barertc::defaults::deflate_level);
+      if (!d.empty() && d.size() < f.size()) f.deflated = std::move(d);
+      protocol::metrics().frames_deflated.fetch_add(1, std::memory_order_relaxed);
+    });
+    return f.deflated.empty() ? nullptr : &f.deflated;
   }
 
   /// The frames in flight are written (or failed); false when the connection is done.
@@ -532,6 +573,7 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   size_t inflight_ = 0;            ///< frames at the front of queue_ being written
   protocol::frame pending_state_;  ///< The queued who list a newer one may replace.
   size_t queued_bytes_ = 0;
+  bool deflate_ = false;  ///< permessage-deflate negotiated (net/deflate.hpp)
   bool closing_ = false;
   bool close_sent_ = false;
   bool hang_up_after_write_ = false;
@@ -551,6 +593,8 @@ void io_lane::drain() {
   {
     std::lock_guard lock(mu);
     draining.swap(ready);
+    if (!draining.empty())
+      protocol::metrics().delivery_queue.observe(std::chrono::steady_clock::now() - ready_since);
     for (auto& s : draining) {
       s->taken_.swap(s->inbox_);
       s->on_lane_ = false;
@@ -574,15 +618,6 @@ response make_response(const http::request<http::string_body>& req, http::status
   res.body() = std::move(body);
   res.prepare_payload();
   return res;
-}
-
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  out = buf.str();
-  return true;
 }
 
 /// One HTTP connection: reads requests, answers them, or hands the socket to a WebSocket session.
@@ -620,6 +655,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
                         " bytes (MaxBodyBytes).\n");
     if (ec) return;
     auto req = parser_->release();
+    head_ = req.method() == http::verb::head;
     std::string socket_ip;
     {
       beast::error_code e;
@@ -642,26 +678,27 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void route(http::request<http::string_body> req, const std::string& path, const std::string& ip) {
     auto& o = srv_->opts;
     bool get = req.method() == http::verb::get || req.method() == http::verb::head;
-    if (path == "/healthz") return send(make_response(req, http::status::ok, "text/plain", "ok\n"));
-    if (path == "/metrics" && srv_->hk.metrics) {
-      auto self = shared_from_this();
-      auto version = req.version();
-      auto keep = req.keep_alive();
-      srv_->hk.metrics([self, version, keep](std::string text) {
-        asio::post(self->stream_.get_executor(), [self, version, keep, text = std::move(text)] {
-          response res{http::status::ok, version};
-          res.set(http::field::server, "BareRTC");
-          res.set(http::field::content_type, "text/plain; version=0.0.4");
-          res.keep_alive(keep);
-          res.body() = text;
-          res.prepare_payload();
-          self->send(std::move(res));
-        });
+    // Liveness: the network thread answers. Readiness: not draining, and the chat answers in time.
+    if (path == "/livez") return send(make_response(req, http::status::ok, "text/plain", "ok\n"));
+    if (path == "/healthz") {
+      if (srv_->stopping)
+        return send(make_response(req, http::status::service_unavailable, "text/plain", "draining: shutting down\n"));
+      if (!srv_->hk.health) return send(make_response(req, http::status::ok, "text/plain", "ok\n"));
+      auto later = answer_later(req);
+      srv_->hk.health([later](bool ok) {
+        later(ok ? http::status::ok : http::status::service_unavailable, "text/plain",
+              ok ? "ok\n" : "unavailable: the chat actors did not answer in time\n");
       });
       return;
     }
+    if (path == "/metrics" && srv_->hk.metrics) {
+      auto later = answer_later(req);
+      srv_->hk.metrics([later](std::string text) { later(http::status::ok, "text/plain; version=0.0.4", std::move(text)); });
+      return;
+    }
+    auto live = srv_->hk.live ? srv_->hk.live() : live_options{o.title, o.cors_hosts, o.website_url};
     if (path == "/api/statistics") {
-      auto origin = cors_origin(o.cors_hosts, req[http::field::origin]);
+      auto origin = cors_origin(live.cors_hosts, req[http::field::origin]);
       auto self = shared_from_this();
       auto version = req.version();
       auto keep = req.keep_alive();
@@ -703,7 +740,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     }
     if (path == "/" && (get || req.method() == http::verb::post)) {
       std::string index;
-      if (!read_file(o.web_root + "/index.html", index)) index = not_built_page(o.title);
+      if (!read_file(o.web_root + "/index.html", index)) index = not_built_page(live.title);
       // The token comes from ?jwt= or, for tokens too long for a URL, a POSTed form field.
       std::string_view target(req.target().data(), req.target().size());
       auto query = target.find('?') == std::string_view::npos ? std::string_view{} : target.substr(target.find('?') + 1);
@@ -717,14 +754,21 @@ class http_session : public std::enable_shared_from_this<http_session> {
     }
     if (path == "/about" && get) {
       return send(make_response(req, http::status::ok, "text/html; charset=utf-8",
-                                about_page(o.title, o.website_url, std::string(req[http::field::host]))));
+                                about_page(live.title, live.website_url, std::string(req[http::field::host]))));
     }
     if ((path.rfind("/static/", 0) == 0 || path.rfind("/assets/", 0) == 0) && get) {
-      std::string body;
       auto file = safe_file_path(o.web_root, path);
-      if (file && read_file(*file, body)) {
-        auto res = make_response(req, http::status::ok, mime_type(*file), std::move(body));
-        if (path.rfind("/assets/", 0) == 0) res.set(http::field::cache_control, "public, max-age=31536000, immutable");
+      std::optional<static_answer> a;
+      if (file)
+        a = serve_static(*file, path, {req[http::field::if_none_match], req[http::field::if_modified_since],
+                                       req[http::field::accept_encoding]});
+      if (a) {
+        auto res = make_response(req, static_cast<http::status>(a->status), a->content_type, std::move(a->body));
+        res.set(http::field::cache_control, a->cache_control);
+        res.set(http::field::etag, a->etag);
+        res.set(http::field::last_modified, a->last_modified);
+        if (!a->content_encoding.empty()) res.set(http::field::content_encoding, a->content_encoding);
+        if (a->vary_encoding) res.set(http::field::vary, "Accept-Encoding");
         return send(std::move(res));
       }
     }
@@ -732,9 +776,30 @@ class http_session : public std::enable_shared_from_this<http_session> {
     send(make_response(req, http::status::not_found, "text/plain", "Not found\n"));
   }
 
+  /// For answers that come from another thread: `later(status, type, body)` sends on this
+  /// connection's thread.
+  std::function<void(http::status, std::string, std::string)> answer_later(const http::request<http::string_body>& req) {
+    return [self = shared_from_this(), version = req.version(), keep = req.keep_alive()](
+               http::status status, std::string type, std::string body) {
+      asio::post(self->stream_.get_executor(), [=, body = std::move(body)]() mutable {
+        response res{status, version};
+        res.set(http::field::server, "BareRTC");
+        res.set(http::field::content_type, type);
+        res.keep_alive(keep);
+        res.body() = std::move(body);
+        res.prepare_payload();
+        self->send(std::move(res));
+      });
+    };
+  }
+
   /// Answers a request that could not be read in full, then closes the connection.
   void refuse(http::status status, std::string body) {
-    spdlog::info("HTTP {} to {}", static_cast<int>(status), socket_ip());
+    // The headers read so far name the client behind a proxy (a header block over the limit may
+    // not have got that far; then the socket's address is all there is).
+    const auto& partial = parser_->get();
+    spdlog::info("HTTP {} to {}", static_cast<int>(status),
+                 client_ip(socket_ip(), srv_->opts.use_x_forwarded_for, partial["X-Real-IP"], partial["X-Forwarded-For"]));
     response res{status, 11};
     res.set(http::field::server, "BareRTC");
     res.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -767,6 +832,11 @@ class http_session : public std::enable_shared_from_this<http_session> {
   }
 
   void send(response res) {
+    if (head_) {  // the headers of a GET, no body: the length stays what the body would have been
+      auto length = res.body().size();
+      res.body().clear();
+      if (res.has_content_length()) res.content_length(length);
+    }
     auto sp = std::make_shared<response>(std::move(res));
     bool close = sp->need_eof();
     http::async_write(stream_, *sp, [self = shared_from_this(), sp, close](beast::error_code ec, std::size_t) {
@@ -785,6 +855,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  bool head_ = false;  ///< the request being answered is a HEAD
 };
 
 }  // namespace
@@ -826,7 +897,7 @@ void server::impl::begin_shutdown() {
   }
   for (auto& s : open) s->close(protocol::close_code::going_away, "server shutting down");
   // Give clients a moment to answer the close handshake, then stop whatever remains.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(barertc::defaults::drain_timeout_ms);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts.drain_timeout_ms);
   auto poll = std::make_shared<std::function<void()>>();
   *poll = [self = shared_from_this(), deadline, poll] {
     bool empty;

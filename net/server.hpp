@@ -25,9 +25,20 @@ struct options {
   int idle_timeout_seconds = barertc::defaults::idle_timeout;          ///< Silence before a ping; as long again closes.
   int64_t max_header_bytes = barertc::defaults::max_header_bytes;    ///< HTTP request headers; larger gets 431.
   int64_t max_body_bytes = barertc::defaults::max_body_bytes;    ///< HTTP request body; larger gets 413.
+  bool compression = barertc::defaults::compression;  ///< Accept permessage-deflate offers (net/deflate.hpp).
   std::vector<std::string> cors_hosts;
   std::string web_root = "web/dist";  ///< The built page; a notice is served when missing.
   std::string title = "BareRTC";
+  std::string website_url;
+  /// Shutdown: how long clients get to answer their close frames (ShutdownTimeout's share).
+  int drain_timeout_ms = static_cast<int>(barertc::defaults::shutdown_timeout_seconds *
+                                          barertc::defaults::drain_share * 1000);
+};
+
+/// The settings the HTTP routes read per request, so a reload applies at once.
+struct live_options {
+  std::string title;
+  std::vector<std::string> cors_hosts;
   std::string website_url;
 };
 
@@ -48,6 +59,10 @@ struct hooks {
       api;
   /// SIGHUP: reload the settings.
   std::function<void()> reload;
+  /// GET /healthz: whether the chat answers; `done(ok)` from any thread, within a bound.
+  std::function<void(std::function<void(bool)>)> health;
+  /// The reloadable settings in force now (title, CORS hosts); options' values when unset.
+  std::function<live_options()> live;
 };
 
 /// Listens, serves, and shuts down gracefully.

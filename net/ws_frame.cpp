@@ -26,14 +26,19 @@ bool ws_parser::next(ws_event& ev) {
     header = 4;
     if (avail < header) return false;
     len = (uint64_t(p[2]) << 8) | p[3];
+    if (len < 126) return fail(ev, 1002, "frame length not in its shortest form");  // RFC 6455 5.2
   } else if (len == 127) {
     header = 10;
     if (avail < header) return false;
     len = 0;
     for (int i = 2; i < 10; ++i) len = (len << 8) | p[i];
     if (len >> 63) return fail(ev, 1002, "invalid frame length");
+    if (len < 65536) return fail(ev, 1002, "frame length not in its shortest form");  // RFC 6455 5.2
   }
-  if (rsv) return fail(ev, 1002, "reserved bits set (no extension was negotiated)");
+  bool rsv1 = rsv & 0x40;  // permessage-deflate: set on the first frame of a compressed message
+  if ((rsv & 0x30) || (rsv1 && !deflate_)) return fail(ev, 1002, "reserved bits set (no extension was negotiated)");
+  if (rsv1 && ((op & 0x8) || op == opcode::continuation))
+    return fail(ev, 1002, "compressed bit on a control or continuation frame");
   if (masked != from_client_)
     return fail(ev, 1002, from_client_ ? "client frames must be masked" : "server frames must not be masked");
   bool control = op & 0x8;
@@ -72,6 +77,10 @@ bool ws_parser::next(ws_event& ev) {
       ev.type = ws_event::kind::close;
       ev.code = body.size() >= 2 ? uint16_t((uint8_t(body[0]) << 8) | uint8_t(body[1])) : 1005;
       ev.payload = body.size() > 2 ? body.substr(2) : std::string();
+      // RFC 6455 7.4: codes that must not be sent (1005, 1006, unregistered ones) are a protocol
+      // error, not something to echo back; 5.5.1: the reason must be UTF-8.
+      if (body.size() >= 2 && !valid_close_code(ev.code)) return fail(ev, 1002, "invalid close code");
+      if (!valid_utf8(ev.payload)) return fail(ev, 1007, "close reason is not valid UTF-8");
     } else {
       return fail(ev, 1002, "unknown control opcode");
     }
@@ -82,15 +91,31 @@ bool ws_parser::next(ws_event& ev) {
   } else {
     if (message_op_) return fail(ev, 1002, "new message inside a fragmented one");
     message_op_ = op;
+    compressed_ = rsv1;
   }
   unmask_into(message_);
   if (!fin) continue;  // more fragments of the same message
-  if (message_op_ == opcode::text && !valid_utf8(message_)) return fail(ev, 1007, "text frame is not valid UTF-8");
+  // A compressed message is checked once inflated (net/deflate.hpp), by the caller.
+  if (message_op_ == opcode::text && !compressed_ && !valid_utf8(message_))
+    return fail(ev, 1007, "text frame is not valid UTF-8");
   ev.type = message_op_ == opcode::text ? ws_event::kind::text : ws_event::kind::binary;
+  ev.compressed = compressed_;
+  compressed_ = false;
   ev.payload = std::move(message_);
   message_.clear();
   message_op_ = 0;
   return true;
+  }
+}
+
+bool valid_close_code(uint16_t code) {
+  if (code >= 3000 && code <= 4999) return true;  // libraries (3000s) and applications (4000s)
+  switch (code) {
+    case 1000: case 1001: case 1002: case 1003: case 1007: case 1008: case 1009: case 1010: case 1011:
+    case 1012: case 1013: case 1014:  // the IANA registry's additions
+      return true;
+    default:
+      return false;  // 0-999, 1004-1006, 1015, other 1016-2999, 5000 and up
   }
 }
 
@@ -135,8 +160,8 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-size_t frame_header(uint8_t op, uint64_t size, std::array<uint8_t, 10>& out) {
-  out[0] = static_cast<uint8_t>(0x80 | op);
+size_t frame_header(uint8_t op, uint64_t size, std::array<uint8_t, 10>& out, bool compressed) {
+  out[0] = static_cast<uint8_t>(0x80 | (compressed ? 0x40 : 0) | op);
   if (size < 126) {
     out[1] = static_cast<uint8_t>(size);
     return 2;

@@ -23,6 +23,7 @@ struct ws_event {
   enum class kind { text, binary, ping, pong, close, error } type;
   std::string payload;   ///< message or control payload (close: the reason text)
   uint16_t code = 0;     ///< close: the client's code; error: the code to close with (1002, 1007, 1009)
+  bool compressed = false;  ///< text/binary: permessage-deflate payload, to be inflated (and UTF-8 checked)
 };
 
 /// Parses frames incrementally: masked client frames (the server's side), or with
@@ -55,6 +56,9 @@ class ws_parser {
   /// True once a close or an error was reported.
   bool done() const { return done_; }
 
+  /// permessage-deflate was negotiated: RSV1 marks a compressed message (RFC 7692 6.1).
+  void accept_deflate() { deflate_ = true; }
+
  private:
   bool next(ws_event& ev);
   bool fail(ws_event& ev, uint16_t code, const char* why);
@@ -65,14 +69,20 @@ class ws_parser {
   size_t pos_ = 0;
   std::string message_;       // fragments of the current data message
   uint8_t message_op_ = 0;    // text or binary while a fragmented message is open
+  bool deflate_ = false;      // permessage-deflate negotiated
+  bool compressed_ = false;   // the open message is compressed
   bool done_ = false;
 };
 
 /// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
 bool valid_utf8(std::string_view s);
 
+/// True when a client may send `code` in a close frame (RFC 6455 7.4 and the IANA registry).
+bool valid_close_code(uint16_t code);
+
 /// Writes the header of an unmasked server frame into `out`; returns its length (2, 4 or 10).
-size_t frame_header(uint8_t op, uint64_t payload_size, std::array<uint8_t, 10>& out);
+/// `compressed` sets RSV1 (a permessage-deflate message).
+size_t frame_header(uint8_t op, uint64_t payload_size, std::array<uint8_t, 10>& out, bool compressed = false);
 
 /// A complete server frame (header + payload), for control frames.
 std::string make_frame(uint8_t op, std::string_view payload);

@@ -333,7 +333,7 @@ std::string encode(const message& msg) {
   return {buf.GetString(), buf.GetSize()};
 }
 
-frame encode_frame(const message& msg) { return std::make_shared<const std::string>(encode(msg)); }
+frame encode_frame(const message& msg) { return shared_frame(encode(msg)); }
 
 std::string encode_who_entry(const who_entry& entry) {
   rapidjson::StringBuffer buf;

@@ -48,7 +48,7 @@ frame encode_array_frame(std::string_view head, const Range& items, Get get) {
     out += get(item);
   }
   out += "]}";
-  return std::make_shared<const std::string>(std::move(out));
+  return shared_frame(std::move(out));
 }
 
 /// A `who` frame from entries already encoded by encode_who_entry.

@@ -107,6 +107,17 @@ std::variant<jwt_claims, jwt_refusal> verify_jwt(std::string_view token, std::st
   return c;
 }
 
+std::variant<jwt_claims, jwt_refusal> verify_jwt(std::string_view token, const settings::jwt& cfg, int64_t now_unix) {
+  // Before any decoding: a huge token costs base64 and JSON work for nothing.
+  if (token.size() > static_cast<size_t>(cfg.max_token_bytes))
+    return jwt_refusal{"the token is too long (" + std::to_string(token.size()) + " bytes; the limit is " +
+                       std::to_string(cfg.max_token_bytes) + ")"};
+  auto verified = verify_jwt(token, cfg.secret_key, cfg.leeway_seconds, now_unix);
+  if (auto* c = std::get_if<jwt_claims>(&verified); c && cfg.require_exp && c->expires == 0)
+    return jwt_refusal{"the token has no expiry (exp) claim, which this server requires"};
+  return verified;
+}
+
 std::string sign_jwt(std::string_view payload_json, std::string_view secret) {
   auto signing_input = base64url(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url(payload_json);
   unsigned char mac[EVP_MAX_MD_SIZE];

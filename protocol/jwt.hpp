@@ -7,6 +7,8 @@
 #include <variant>
 #include <vector>
 
+#include "settings/settings.hpp"
+
 namespace barertc::protocol {
 
 /// The claims BareRTC reads from a verified token (server.md D.2).
@@ -34,6 +36,10 @@ struct jwt_refusal {
 /// system clock) and iat (against now_unix) with `leeway_seconds`, and a non-empty `sub`.
 std::variant<jwt_claims, jwt_refusal> verify_jwt(std::string_view token, std::string_view secret,
                                                  int leeway_seconds, int64_t now_unix);
+
+/// The same, with what `[JWT]` asks besides: MaxTokenBytes (a longer token is refused before it is
+/// decoded) and RequireExp (a token without `exp` is refused).
+std::variant<jwt_claims, jwt_refusal> verify_jwt(std::string_view token, const settings::jwt& cfg, int64_t now_unix);
 
 /// Signs `claims` again with the same payload and a new expiry (`now + lifetime`).
 std::string resign_jwt(const jwt_claims& claims, std::string_view secret, int64_t now_unix,

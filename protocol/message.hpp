@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,7 +68,18 @@ struct message {
   bool legacy_video = false;
 };
 
-/// Serialised bytes of one outgoing frame, shared by every recipient.
-using frame = std::shared_ptr<const std::string>;
+/// Serialised bytes of one outgoing message, shared by every recipient. The network may also
+/// compress it, once, for the clients that negotiated permessage-deflate (RFC 7692): `deflated`
+/// is that slot, filled under `deflate_once` by the first I/O thread that needs it, so every such
+/// recipient shares the compressed bytes as the others share these.
+struct frame_bytes : std::string {
+  explicit frame_bytes(std::string s) : std::string(std::move(s)) {}
+  mutable std::once_flag deflate_once;
+  mutable std::string deflated;  ///< empty: not worth compressing (or not asked for yet)
+};
+using frame = std::shared_ptr<const frame_bytes>;
+
+/// A frame holding `json`.
+inline frame shared_frame(std::string json) { return std::make_shared<const frame_bytes>(std::move(json)); }
 
 }  // namespace barertc::protocol

@@ -111,7 +111,7 @@ page_response chat_page(const settings::settings& cfg, std::string_view token, c
   std::string claims_json, error;
   if (cfg.jwt.enabled) {
     if (!token.empty()) {
-      auto verified = verify_jwt(token, cfg.jwt.secret_key, cfg.jwt.leeway_seconds, now_unix);
+      auto verified = verify_jwt(token, cfg.jwt, now_unix);
       if (auto* c = std::get_if<jwt_claims>(&verified)) {
         valid = true;
         claims_json = c->payload_json;
@@ -130,6 +130,10 @@ page_response chat_page(const settings::settings& cfg, std::string_view token, c
   }
   page_response r;
   r.body = index_html;
+  // The tab shows the configured Title from the first paint, not the built page's placeholder.
+  if (auto open = r.body.find("<title>"); open != std::string::npos)
+    if (auto close = r.body.find("</title>", open); close != std::string::npos)
+      r.body.replace(open + 7, close - open - 7, escape_html(cfg.title));
   auto script = "<script>window.BareRTC = " +
                 page_config_json(cfg, valid ? token : std::string_view{}, valid, claims_json, error) +
                 ";</script>";

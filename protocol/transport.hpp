@@ -28,6 +28,8 @@ class connection {
   virtual void send(frame bytes, bool state = false) = 0;
   /// Closes the connection with a WebSocket close code and reason.
   virtual void close(uint16_t code, std::string reason) = 0;
+  /// The client's address for log lines (the proxy's forwarded one with UseXForwardedFor).
+  virtual std::string peer() const { return {}; }
 };
 using connection_ptr = std::shared_ptr<connection>;
 

@@ -6,3 +6,6 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json
   npm ci --no-audit --no-fund
 fi
 npx vite build --logLevel warn
+# Precompressed copies for the server to send to clients that accept gzip (docs/operations.md).
+find dist -type f \( -name '*.js' -o -name '*.css' -o -name '*.svg' -o -name '*.html' -o -name '*.json' \) \
+  -exec gzip -9 -k -f -n {} +

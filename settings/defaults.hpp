@@ -22,12 +22,17 @@ inline constexpr int64_t max_header_bytes = 16 << 10;   ///< Cookies and a JWT f
 inline constexpr int64_t max_body_bytes = 1 << 20;      ///< A POSTed JWT form, with room to spare.
 inline constexpr int who_list_delay_ms = 50;            ///< Coalesces the state changes of one click.
 inline constexpr int max_blocklist = 1000;              ///< A website's blocklist; more is abuse.
+inline constexpr bool compression = true;               ///< Browsers offer permessage-deflate; who lists shrink ~8x.
 inline constexpr int64_t max_image_bytes = 8 << 20;     ///< The page's FileUploadMaxSize (8 MiB).
 inline constexpr int64_t max_image_pixels = 50'000'000; ///< A 48 MP phone photo; more is a decompression bomb.
 inline constexpr int image_workers = 1;                 ///< Decoders beside the chat: one keeps a core for chat on 2 cores.
 inline constexpr int max_image_jobs = 16;               ///< Uploads in flight or waiting; more are refused as busy.
 inline constexpr int max_image_jobs_per_user = 2;       ///< One user's share of them: nobody takes every worker.
 inline constexpr int max_reaction_length = 16;          ///< Characters of one reaction: an emoji or a short sequence.
+inline constexpr double shutdown_timeout_seconds = 2.5; ///< Stop signal to exit: 1.5 s of close handshakes, 1 s for the actors.
+
+// ---- [JWT] keys ---------------------------------------------------------------------------
+inline constexpr int max_token_bytes = 8 << 10;         ///< A token with every claim is under 1 KiB; 8 KiB is abuse.
 
 // ---- Messages (actors/user.cpp, actors/echo_buffer.hpp) ----------------------------------
 inline constexpr int max_html_depth = 12;               ///< Nested elements kept in a message: deeper quotes and lists lose their tags, so 4 KB stays near 4 KB.
@@ -50,15 +55,18 @@ inline constexpr int64_t presence_window_max_ms = 100;  ///< A storm's lines lag
 
 // ---- Network (net/server.cpp) -------------------------------------------------------------
 inline constexpr int64_t write_batch_frames = 128;      ///< Frames per gathered writev (IOV_MAX is 1024).
+inline constexpr int deflate_min_bytes = 256;           ///< Smaller messages (presence, most chat lines) gain too little to compress.
+inline constexpr int deflate_level = 6;                 ///< zlib's default: who lists shrink ~8x; once per broadcast, so speed matters less.
 inline constexpr int64_t write_batch_bytes = 512 << 10; ///< Bytes per writev: a few socket buffers.
 inline constexpr int64_t read_buffer_bytes = 64 << 10;  ///< One socket read; the kernel's default window.
 inline constexpr int http_timeout_seconds = 30;         ///< Slowloris bound on reading a request.
 inline constexpr int accept_backoff_ms = 100;           ///< Out of descriptors: retry accept after this.
-inline constexpr int drain_timeout_ms = 1500;           ///< Shutdown: time for close frames to go out.
+inline constexpr double drain_share = 0.6;              ///< Of ShutdownTimeout: close frames going out (the rest: actors).
+inline constexpr int health_timeout_ms = 1000;          ///< /healthz: chat actors slower than this count as down.
+inline constexpr int static_max_age_seconds = 300;      ///< Unhashed static files: revalidated after 5 min (ETag).
 
 // ---- Process (main.cpp, actors/system.cpp) -------------------------------------------------
 inline constexpr int heap_trim_seconds = 5;             ///< Idle memory goes back to the kernel.
-inline constexpr int teardown_timeout_ms = 1000;        ///< Exit even if actors are still busy.
 inline constexpr int ask_timeout_seconds = 5;           ///< /api/statistics, /metrics ask the actors.
 
 }  // namespace barertc::defaults

@@ -1,9 +1,13 @@
 #include "settings/settings.hpp"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <re2/re2.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -211,6 +215,7 @@ void read_filters(table_reader& top, const std::string& source, errors& errs, se
 settings defaults() {
   settings s;
   s.admin_api_key = random_uuid();
+  s.jwt.require_exp = true;  // old files without the key keep accepting tokens without exp
   channel lobby;
   lobby.id = "lobby";
   lobby.name = "Lobby";
@@ -269,6 +274,8 @@ std::variant<settings, errors> parse(std::string_view text, const std::string& s
     r.str("SecretKey", s.jwt.secret_key);
     r.str("LandingPageURL", s.jwt.landing_page_url);
     r.integer("LeewaySeconds", s.jwt.leeway_seconds, 0, 3600);
+    r.boolean("RequireExp", s.jwt.require_exp);
+    r.integer("MaxTokenBytes", s.jwt.max_token_bytes, 256, 1 << 20);
     r.unknown_keys_are("key");
   }
   if (auto* t = sub_table(top, "TURN")) {
@@ -307,10 +314,19 @@ std::variant<settings, errors> parse(std::string_view text, const std::string& s
     r.integer("MaxBodyBytes", v.max_body_bytes, 0, int64_t(1) << 32);
     r.integer("WhoListDelayMs", v.who_list_delay_ms, 0, 60000);
     r.integer("MaxBlocklist", v.max_blocklist, 1, 1 << 20);
+    r.boolean("Compression", v.compression);
     r.integer("MaxImageBytes", v.max_image_bytes, 1024, int64_t(1) << 31);
     r.integer("MaxImagePixels", v.max_image_pixels, 1024, int64_t(1) << 32);
     r.integer("ImageWorkers", v.image_workers, 1, 64);
     r.integer("MaxImageJobs", v.max_image_jobs, 1, 1 << 16);
+    if (auto* n = t->get("ShutdownTimeout")) {
+      r.number("ShutdownTimeout", v.shutdown_timeout, 0);
+      if (v.shutdown_timeout < 0.1 || v.shutdown_timeout > 600)
+        r.bad(*n, "ShutdownTimeout", "a number of seconds from 0.1 to 600");
+    }
+    r.str("LogFormat", v.log_format);
+    if (v.log_format != "text" && v.log_format != "json")
+      r.bad(*t->get("LogFormat"), "LogFormat", "\"text\" or \"json\"");
     r.unknown_keys_are("key");
   }
   if (auto* t = sub_table(top, "Strings")) {
@@ -323,9 +339,11 @@ std::variant<settings, errors> parse(std::string_view text, const std::string& s
   }
   read_channels(top, source, errs, s);
   read_filters(top, source, errs, s);
-  // Sections of the reference server that this server reads in later features.
+  // Sections of the reference server that this server does not act on yet: accepted, so a file
+  // written for it loads, and reported, so nobody believes they are in force.
   for (auto* key : {"WebhookURLs", "ModerationRule", "DirectMessageHistory", "DMLinkSpamProtection", "Logging"})
-    top.accept(key);
+    if (auto* n = top.take(key))
+      s.warnings.push_back(top.where(*n) + "'" + key + "' is not used by this server yet; its settings have no effect");
   top.unknown_keys_are("key");
   if (!errs.problems.empty()) return errs;
   return s;
@@ -335,6 +353,10 @@ std::variant<settings, errors> load_or_create(const std::string& path, bool* cre
   if (created) *created = false;
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
+    // Created 0600 before anything is written: the file holds the AdminAPIKey.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return errors{{path + ": cannot write the default settings file"}};
+    ::close(fd);
     std::ofstream out(path);
     out << to_toml(defaults());
     if (!out) return errors{{path + ": cannot write the default settings file"}};
@@ -348,7 +370,57 @@ std::variant<settings, errors> load(const std::string& path) {
   if (!in) return errors{{path + ": cannot read the settings file"}};
   std::stringstream buf;
   buf << in.rdbuf();
-  return parse(buf.str(), path);
+  auto parsed = parse(buf.str(), path);
+  auto* s = std::get_if<settings>(&parsed);
+  if (!s) return parsed;
+  apply_environment(*s);
+  errors errs;
+  check_semantics(*s, path, errs);
+  if (!errs.problems.empty()) return errs;
+  return parsed;
+}
+
+std::vector<std::string> apply_environment(settings& s) {
+  std::vector<std::string> used;
+  auto take = [&](const char* name, std::string& field) {
+    if (const char* v = std::getenv(name); v && *v) {
+      field = v;
+      used.emplace_back(name);
+    }
+  };
+  take("BARERTC_JWT_SECRETKEY", s.jwt.secret_key);
+  take("BARERTC_ADMINAPIKEY", s.admin_api_key);
+  take("BARERTC_ADDRESS", s.server.address);
+  take("BARERTC_TURN_CREDENTIAL", s.turn.credential);
+  return used;
+}
+
+bool split_address(const std::string& address, std::string& host, unsigned short& port) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  auto digits = address.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
+  auto p = std::stoul(digits);
+  if (p > 65535) return false;
+  port = static_cast<unsigned short>(p);
+  unsigned char buf[16];
+  return host.empty() || inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+void check_semantics(settings& s, const std::string& source, errors& errs) {
+  std::string host;
+  unsigned short port = 0;
+  if (!split_address(s.server.address, host, port))
+    errs.problems.push_back(source + ": 'Server.Address' = \"" + s.server.address +
+                            "\" is not an address to listen on (expected :PORT, IP:PORT or [IPv6]:PORT)");
+  if (s.jwt.enabled && s.jwt.secret_key.empty())
+    errs.problems.push_back(source + ": 'JWT.Enabled' is true but 'JWT.SecretKey' is empty (set it, or "
+                                     "BARERTC_JWT_SECRETKEY in the environment)");
+  if (s.jwt.enabled && s.jwt.strict && s.jwt.landing_page_url.empty())
+    s.warnings.push_back(source + ": warning: strict JWT without 'JWT.LandingPageURL': visitors without a valid "
+                                  "token get a bare 403 page");
 }
 
 namespace {
@@ -419,16 +491,21 @@ std::string to_toml(const settings& s) {
     << "MaxBodyBytes = " << s.server.max_body_bytes << "  # HTTP request body (else 413)\n"
     << "WhoListDelayMs = " << s.server.who_list_delay_ms << "\n"
     << "MaxBlocklist = " << s.server.max_blocklist << "  # names in one blocklist or video-invite\n"
+    << "Compression = " << yes(s.server.compression) << "  # permessage-deflate, compressed once per broadcast\n"
     << "MaxImageBytes = " << s.server.max_image_bytes << "  # largest shared image\n"
     << "MaxImagePixels = " << s.server.max_image_pixels << "  # width x height; more is refused unread\n"
     << "ImageWorkers = " << s.server.image_workers << "  # threads decoding shared images\n"
-    << "MaxImageJobs = " << s.server.max_image_jobs << "  # images in flight; more are refused as busy\n\n"
+    << "MaxImageJobs = " << s.server.max_image_jobs << "  # images in flight; more are refused as busy\n"
+    << "ShutdownTimeout = " << s.server.shutdown_timeout << "  # seconds from a stop signal to exit\n"
+    << "LogFormat = " << quote(s.server.log_format) << "  # \"text\" or \"json\"\n\n"
     << "[JWT]\n"
     << "Enabled = " << yes(s.jwt.enabled) << "\n"
     << "Strict = " << yes(s.jwt.strict) << "\n"
     << "SecretKey = " << quote(s.jwt.secret_key) << "\n"
     << "LandingPageURL = " << quote(s.jwt.landing_page_url) << "\n"
-    << "LeewaySeconds = " << s.jwt.leeway_seconds << "  # clock skew allowed on exp/nbf/iat\n\n"
+    << "LeewaySeconds = " << s.jwt.leeway_seconds << "  # clock skew allowed on exp/nbf/iat\n"
+    << "RequireExp = " << yes(s.jwt.require_exp) << "  # refuse tokens without an expiry\n"
+    << "MaxTokenBytes = " << s.jwt.max_token_bytes << "  # longer tokens are refused unverified\n\n"
     << "[TURN]\n"
     << "URLs = " << quote_list(s.turn.urls) << "\n"
     << "Username = " << quote(s.turn.username) << "\n"

@@ -31,6 +31,8 @@ struct jwt {
   std::string secret_key;
   std::string landing_page_url;
   int leeway_seconds = 10;  ///< Clock skew allowed when checking exp, nbf and iat.
+  bool require_exp = false;  ///< Refuse tokens without `exp` (new files are written with true).
+  int max_token_bytes = barertc::defaults::max_token_bytes;  ///< Longer tokens are refused unverified.
 };
 
 /// `[TURN]`: ICE servers handed to the page.
@@ -68,10 +70,13 @@ struct server {
   int64_t max_body_bytes = barertc::defaults::max_body_bytes;          ///< Largest HTTP request body (else 413).
   int who_list_delay_ms = barertc::defaults::who_list_delay_ms;  ///< Who-list pushes are coalesced over this many milliseconds.
   int max_blocklist = barertc::defaults::max_blocklist;    ///< Names one blocklist / video-invite may carry (a longer one is refused).
+  bool compression = barertc::defaults::compression;       ///< permessage-deflate for clients that offer it.
   int64_t max_image_bytes = barertc::defaults::max_image_bytes;    ///< Largest shared image (decoded bytes).
   int64_t max_image_pixels = barertc::defaults::max_image_pixels;  ///< Largest width x height an image may declare.
   int image_workers = barertc::defaults::image_workers;            ///< Threads that decode shared images.
   int max_image_jobs = barertc::defaults::max_image_jobs;          ///< Images being processed or waiting, at most.
+  double shutdown_timeout = barertc::defaults::shutdown_timeout_seconds;  ///< Stop signal to exit, at most.
+  std::string log_format = "text";  ///< "text" or "json" (one object per line).
 };
 
 /// One `[[MessageFilters]]` entry (server.md A.4, G.6). The patterns are RE2 expressions (the
@@ -124,6 +129,9 @@ struct settings {
   struct server server;
   std::vector<message_filter> message_filters;
   struct strings strings;
+  /// Things worth an operator's attention that do not stop the server (`file:line: ...`): sections
+  /// it does not act on yet, a strict JWT without a landing page. Not part of the file.
+  std::vector<std::string> warnings;
 };
 
 /// The defaults written to a new settings.toml (with a fresh AdminAPIKey).
@@ -137,10 +145,25 @@ struct errors {
 /// Parses TOML text; `source` names the file in messages.
 std::variant<settings, errors> parse(std::string_view toml_text, const std::string& source);
 
-/// Reads `path` (which must exist).
+/// Reads `path` (which must exist), applies the environment overrides (apply_environment) and
+/// checks what the types alone cannot (check_semantics).
 std::variant<settings, errors> load(const std::string& path);
 
-/// Reads `path`; when the file does not exist, writes the defaults there first.
+/// Environment variables that override the file, so secrets need not sit in it:
+/// BARERTC_JWT_SECRETKEY, BARERTC_ADMINAPIKEY, BARERTC_ADDRESS, BARERTC_TURN_CREDENTIAL.
+/// Returns the names of those that were set (never their values).
+std::vector<std::string> apply_environment(settings& s);
+
+/// Problems only the whole file shows: an Address that cannot be listened on, JWT enabled without
+/// a secret (errors); a strict JWT without a landing page (a warning in s.warnings).
+void check_semantics(settings& s, const std::string& source, errors& errs);
+
+/// Splits ":9000", "127.0.0.1:9000" or "[::1]:9000" into host and port; empty host = all
+/// addresses. False when the port is missing or out of range or the host is not an IP literal.
+bool split_address(const std::string& address, std::string& host, unsigned short& port);
+
+/// Reads `path`; when the file does not exist, writes the defaults there first (mode 0600: it
+/// holds the AdminAPIKey).
 std::variant<settings, errors> load_or_create(const std::string& path, bool* created = nullptr);
 
 /// Renders settings as a commented settings.toml.

@@ -54,7 +54,7 @@ WelcomeMessages = ["Off topic here."]
 class Server:
     """A running barertc process."""
 
-    def __init__(self, settings_text, extra_args=(), fd_limit=None):
+    def __init__(self, settings_text, extra_args=(), fd_limit=None, env=None):
         self.dir = tempfile.mkdtemp(prefix="barertc-e2e-")
         self.config = os.path.join(self.dir, "settings.toml")
         with open(self.config, "w") as f:
@@ -63,7 +63,7 @@ class Server:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [BINARY, "--config", self.config, "--web-root", os.path.join(self.dir, "web"), *extra_args],
-            stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir,
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir, env={**os.environ, **(env or {})},
             preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))) if fd_limit else None)
         self.port = None
         deadline = time.time() + 15
@@ -258,12 +258,13 @@ class Client:
 
 async def stalled_client(server, name):
     """A logged-in client that will not read again: a tiny receive buffer, and the library may buffer
-    a single message, so the server's writes to it soon block."""
+    a single message, so the server's writes to it soon block. It offers no compression, so the
+    bytes it is sent are the bytes the queue limits count."""
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect(("127.0.0.1", server.port))
     c = Client(await websockets.connect(server.url, sock=sock, max_size=None, max_queue=1, read_limit=2 ** 12,
-                                        close_timeout=1))
+                                        close_timeout=1, compression=None))
     OPEN_CLIENTS.append(c)
     await c.login(name)
     return c
@@ -332,11 +333,13 @@ class RawWS:
             self.buf += chunk
         head, self.buf = self.buf.split(b"\r\n\r\n", 1)
         self.status = int(head.split(b" ")[1])
+        self.response = head.decode(errors="replace")  # status line and headers
+        self.rsv1 = False  # of the last frame received (a permessage-deflate message)
 
-    def send_frame(self, opcode, payload, fin=True):
+    def send_frame(self, opcode, payload, fin=True, rsv1=False):
         mask = os.urandom(4)
         n = len(payload)
-        head = bytes([(0x80 if fin else 0) | opcode])
+        head = bytes([(0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode])
         if n < 126:
             head += bytes([0x80 | n])
         elif n < 65536:
@@ -359,6 +362,7 @@ class RawWS:
         """(opcode, payload) of the next server frame; raises EOFError when the server hung up."""
         self._need(2)
         op, n = self.buf[0] & 0x0F, self.buf[1] & 0x7F
+        self.rsv1 = bool(self.buf[0] & 0x40)
         at = 2
         if n == 126:
             self._need(4)

@@ -1,6 +1,7 @@
 /// Fuzzes the WebSocket frame parser (net/ws_frame) with arbitrary client bytes. The first byte
 /// picks where the stream is split; the events must not depend on how the bytes arrive, no data
-/// message may exceed the limit, and errors carry 1002, 1007 (text that is not UTF-8) or 1009.
+/// message may exceed the limit, errors carry 1002, 1007 (text that is not UTF-8) or 1009, and a
+/// close event only ever carries a code allowed on the wire and a UTF-8 reason.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -28,6 +29,10 @@ std::vector<seen> run(const uint8_t* data, size_t size, size_t chunk) {
     if ((ev.type == ws_event::kind::text || ev.type == ws_event::kind::binary) && ev.payload.size() > max_message)
       std::abort();
     if (ev.type == ws_event::kind::error && ev.code != 1002 && ev.code != 1007 && ev.code != 1009)
+      std::abort();
+    // A close event carries a code a client may send (or none: 1005) and a UTF-8 reason; anything
+    // else must have become a 1002/1007 error rather than be echoed.
+    if (ev.type == ws_event::kind::close && ((ev.code != 1005 && !valid_close_code(ev.code)) || !valid_utf8(ev.payload)))
       std::abort();
     out.push_back({static_cast<int>(ev.type), std::move(ev.payload), ev.code});
   };

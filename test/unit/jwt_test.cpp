@@ -108,3 +108,23 @@ TEST_CASE("tokens with non-ASCII bytes are malformed", "[jwt]") {
   // Found by test/fuzz/fuzz_jwt_page: cpp-jwt's base64 table was read out of bounds.
   CHECK(refused("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJldmUi\x9a\xb1.") == "the token is malformed");
 }
+
+TEST_CASE("[JWT] RequireExp refuses tokens without exp; MaxTokenBytes refuses long tokens unread", "[jwt]") {
+  barertc::settings::jwt cfg;
+  cfg.secret_key = "test-secret";
+  auto no_exp = sign_jwt(R"({"sub":"alice"})", "test-secret");
+  CHECK(std::holds_alternative<jwt_claims>(verify_jwt(no_exp, cfg, now)));  // old files: accepted
+  cfg.require_exp = true;
+  auto r = verify_jwt(no_exp, cfg, now);
+  REQUIRE(std::holds_alternative<jwt_refusal>(r));
+  CHECK(std::get<jwt_refusal>(r).reason == "the token has no expiry (exp) claim, which this server requires");
+  CHECK(std::holds_alternative<jwt_claims>(verify_jwt(good, cfg, now)));
+  cfg.max_token_bytes = 256;
+  auto big = sign_jwt(R"({"sub":"alice","exp":4102444800,"pad":")" + std::string(300, 'x') + "\"}", "test-secret");
+  auto too_long = verify_jwt(big, cfg, now);
+  REQUIRE(std::holds_alternative<jwt_refusal>(too_long));
+  CHECK(std::get<jwt_refusal>(too_long).reason.rfind("the token is too long (", 0) == 0);
+  // Even garbage of that size is refused for its length, never handed to the decoder.
+  CHECK(std::get<jwt_refusal>(verify_jwt(std::string(1000, '\xff'), cfg, now)).reason.find("too long") !=
+        std::string::npos);
+}

@@ -14,7 +14,7 @@ namespace settings = barertc::settings;
 
 namespace {
 
-barertc::protocol::frame text(const std::string& s) { return std::make_shared<const std::string>(s); }
+barertc::protocol::frame text(const std::string& s) { return barertc::protocol::shared_frame(s); }
 
 std::vector<std::string> seen(const echo_buffer& b, const std::string& viewer, const relations& rel) {
   std::vector<std::string> out;

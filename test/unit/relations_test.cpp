@@ -22,7 +22,7 @@ std::map<std::string, std::vector<std::string>> deliver(const relations& rel, co
                                                         std::vector<std::string> names) {
   std::map<std::string, counting> members;
   for (auto& n : names) members[n];
-  auto bytes = std::make_shared<const std::string>("frame");
+  auto bytes = barertc::protocol::shared_frame("frame");
   fan_out(bytes, sender, members, rel, [](const counting& c) { return &c; });
   std::map<std::string, std::vector<std::string>> out;
   for (auto& [n, c] : members) {

@@ -145,3 +145,73 @@ TEST_CASE("the limits of [Server] are read, written and range-checked", "[settin
   CHECK(mentions(problems(std::string("[Server]\nMaxBlocklist = 0\n") + minimal), "MaxBlocklist"));
   CHECK(mentions(problems(std::string("[Server]\nMaxHeaderBytes = \"big\"\n") + minimal), "MaxHeaderBytes"));
 }
+
+namespace {
+/// Writes `text` to a fresh file and loads it the way the server does (environment, semantics).
+std::variant<settings, errors> load_text(const std::string& text) {
+  auto path = std::filesystem::temp_directory_path() / ("barertc-ops-" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(path) << text << minimal;
+  auto r = load(path.string());
+  std::filesystem::remove(path);
+  return r;
+}
+}  // namespace
+
+TEST_CASE("new files require exp and are written 0600; old files without the keys keep working", "[settings]") {
+  CHECK(defaults().jwt.require_exp);
+  CHECK(to_toml(defaults()).find("RequireExp = true") != std::string::npos);
+  CHECK_FALSE(parsed("[JWT]\nEnabled = false\n").jwt.require_exp);
+  CHECK(parsed("").server.shutdown_timeout == 2.5);
+  CHECK(parsed("[Server]\nShutdownTimeout = 4\n").server.shutdown_timeout == 4);
+  CHECK(mentions(problems(std::string("[Server]\nShutdownTimeout = 0\n") + minimal), "ShutdownTimeout"));
+  CHECK(mentions(problems(std::string("[Server]\nLogFormat = \"xml\"\n") + minimal), "LogFormat"));
+  CHECK(mentions(problems(std::string("[JWT]\nMaxTokenBytes = 10\n") + minimal), "MaxTokenBytes"));
+  auto path = std::filesystem::temp_directory_path() / ("barertc-mode-" + std::to_string(::getpid()) + ".toml");
+  std::filesystem::remove(path);
+  REQUIRE(std::holds_alternative<settings>(load_or_create(path.string())));
+  auto perms = std::filesystem::status(path).permissions();
+  CHECK((perms & std::filesystem::perms::all) == (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("sections the server does not act on are warnings with their line", "[settings]") {
+  auto s = parsed("[Logging]\nEnabled = true\n\n[[WebhookURLs]]\nName = \"report\"\n");
+  REQUIRE(s.warnings.size() == 2);
+  CHECK(mentions(s.warnings, "x:1: 'Logging' is not used by this server yet"));
+  CHECK(mentions(s.warnings, "'WebhookURLs' is not used"));
+}
+
+TEST_CASE("load checks the address and the JWT secret, and warns of a strict JWT without a landing page",
+          "[settings]") {
+  auto bad = load_text("[Server]\nAddress = \"localhost:99999\"\n");
+  REQUIRE(std::holds_alternative<errors>(bad));
+  CHECK(mentions(std::get<errors>(bad).problems, "'Server.Address' = \"localhost:99999\" is not an address"));
+  auto no_secret = load_text("[JWT]\nEnabled = true\nLandingPageURL = \"https://x\"\n");
+  REQUIRE(std::holds_alternative<errors>(no_secret));
+  CHECK(mentions(std::get<errors>(no_secret).problems, "'JWT.SecretKey' is empty"));
+  auto strict = load_text("[JWT]\nEnabled = true\nSecretKey = \"k\"\n");
+  REQUIRE(std::holds_alternative<settings>(strict));
+  CHECK(mentions(std::get<settings>(strict).warnings, "strict JWT without 'JWT.LandingPageURL'"));
+  for (auto [addr, ok] : std::vector<std::pair<std::string, bool>>{
+           {":9000", true}, {"127.0.0.1:0", true}, {"[::1]:80", true}, {"9000", false}, {"host:80", false},
+           {":65536", false}, {":", false}, {"1.2.3.4:+80", false}}) {
+    std::string host;
+    unsigned short port = 0;
+    CHECK(split_address(addr, host, port) == ok);
+  }
+}
+
+TEST_CASE("secrets and the address can come from the environment", "[settings]") {
+  ::setenv("BARERTC_JWT_SECRETKEY", "from-env", 1);
+  ::setenv("BARERTC_ADMINAPIKEY", "key-from-env", 1);
+  ::setenv("BARERTC_ADDRESS", "127.0.0.1:9999", 1);
+  auto r = load_text("AdminAPIKey = \"in-file\"\n[JWT]\nEnabled = true\nLandingPageURL = \"https://x\"\n");
+  ::unsetenv("BARERTC_JWT_SECRETKEY");
+  ::unsetenv("BARERTC_ADMINAPIKEY");
+  ::unsetenv("BARERTC_ADDRESS");
+  REQUIRE(std::holds_alternative<settings>(r));
+  auto& s = std::get<settings>(r);
+  CHECK(s.jwt.secret_key == "from-env");
+  CHECK(s.admin_api_key == "key-from-env");
+  CHECK(s.server.address == "127.0.0.1:9999");
+}

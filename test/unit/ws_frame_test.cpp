@@ -132,3 +132,53 @@ TEST_CASE("text frames must be UTF-8, binary frames may hold anything", "[ws]") 
   REQUIRE(evs.size() == 1);
   CHECK(evs[0].payload == "\xe2\x82\xac");
 }
+
+TEST_CASE("close codes that must not be on the wire get 1002, a reason that is not UTF-8 gets 1007", "[ws]") {
+  auto close_event = [](std::string payload) {
+    ws_parser p(1024);
+    auto evs = parse(p, client_frame(opcode::close, payload));
+    REQUIRE(evs.size() == 1);
+    CHECK(p.done());
+    return evs[0];
+  };
+  for (uint16_t code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4000, 4999}) {
+    CHECK(valid_close_code(code));
+    auto ev = close_event(close_payload(code, "ok"));
+    CHECK(ev.type == ws_event::kind::close);
+    CHECK(ev.code == code);
+  }
+  for (uint16_t code : {0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535}) {
+    CHECK_FALSE(valid_close_code(code));
+    auto ev = close_event(close_payload(code, ""));
+    CHECK(ev.type == ws_event::kind::error);
+    CHECK(ev.code == 1002);
+  }
+  auto bad_reason = close_event(close_payload(1000, "\xff\xfe"));
+  CHECK(bad_reason.type == ws_event::kind::error);
+  CHECK(bad_reason.code == 1007);
+  CHECK(close_event("").type == ws_event::kind::close);  // no code at all is allowed (seen as 1005)
+}
+
+TEST_CASE("length fields that are not in their shortest form are refused with 1002", "[ws]") {
+  auto masked = [](std::string head, size_t n) {
+    std::string out = head + std::string("\0\0\0\0", 4) + std::string(n, 'x');  // zero mask
+    return out;
+  };
+  // 5 bytes announced in the 16-bit form, 200 bytes in the 64-bit form.
+  std::string sixteen = std::string("\x81\xfe\x00\x05", 4);
+  std::string sixty_four = std::string("\x81\xff\x00\x00\x00\x00\x00\x00\x00\xc8", 10);
+  for (auto bytes : {masked(sixteen, 5), masked(sixty_four, 200)}) {
+    for (size_t step : {size_t(0), size_t(1)}) {
+      ws_parser p(1 << 20);
+      auto evs = parse(p, bytes, step);
+      REQUIRE(evs.size() == 1);
+      CHECK(evs[0].type == ws_event::kind::error);
+      CHECK(evs[0].code == 1002);
+    }
+  }
+  // The shortest forms of the same boundaries are fine.
+  ws_parser ok(1 << 20);
+  auto evs = parse(ok, masked(std::string("\x81\xfe\x00\x7e", 4), 126));
+  REQUIRE(evs.size() == 1);
+  CHECK(evs[0].type == ws_event::kind::text);
+}

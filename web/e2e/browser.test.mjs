@@ -25,6 +25,8 @@ test("two users chat, DM, and watch a live webcam; a phone user uses the drawers
   const bob = await user("bob");
   await alice.waitForSelector('.who-row[data-user="bob"]');
   await alice.screenshot({ path: path.join(shots, "1-signed-in.png") });
+  // The browser's own permessage-deflate offer was taken: everything below runs compressed.
+  assert.match(alice.handshakes[0]?.["sec-websocket-extensions"] ?? "", /^permessage-deflate; server_no_context_takeover/);
 
   // Lobby chat, rendered from the server's HTML.
   await alice.fill('input[aria-label="Message"]', "hello **everyone**");

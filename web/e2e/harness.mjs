@@ -86,6 +86,7 @@ export async function signIn(browser, port, name, viewport = { width: 1280, heig
   const page = await ctx.newPage();
   page.on("pageerror", (e) => console.error(`[${name}] page error:`, e.message));
   recordFrames(page);
+  await recordHandshakes(page);
   await page.goto(`http://127.0.0.1:${port}/`);
   await enter(page, name);
   return page;
@@ -114,6 +115,19 @@ export async function enter(page, name) {
   await page.fill("#username", name);
   await page.click("text=Enter chat");
   await page.waitForSelector(`[data-test=status]:text("online")`);
+}
+
+/**
+ * Keeps the response headers of each WebSocket handshake the page makes (from Chromium's
+ * DevTools protocol) in page.handshakes, keys lower-cased: what the browser negotiated.
+ */
+export async function recordHandshakes(page) {
+  page.handshakes = [];
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  cdp.on("Network.webSocketHandshakeResponseReceived", ({ response }) => {
+    page.handshakes.push(Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), v])));
+  });
 }
 
 /**

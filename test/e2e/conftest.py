@@ -270,6 +270,27 @@ async def stalled_client(server, name):
     return c
 
 
+async def room(server, *names, ops=(), vips=(), rules=None):
+    """Everyone logged in and seeing each other: operators, VIPs and users with moderation rules
+    (`rules`: name -> list) by token, guests otherwise."""
+    clients = []
+    for n in names:
+        c = await Client.connect(server)
+        extra = {}
+        if n in ops or n in vips or (rules and n in rules):
+            claims = {"op": n in ops, "vip": n in vips}
+            if rules and n in rules:
+                claims["rules"] = rules[n]
+            extra["jwt"] = token(n, **claims)
+        await c.login(n, **extra)
+        clients.append(c)
+    for c in clients:
+        await c.who_until(lambda e: all(x.name in e for x in clients))
+    for c in clients:
+        await c.drain(0.05)
+    return clients
+
+
 async def logged_in(server, *names):
     clients = []
     for n in names:

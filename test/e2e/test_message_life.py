@@ -11,7 +11,7 @@ import zlib
 
 import pytest
 
-from conftest import ROOT, Client, Server, run, settings_text, token
+from conftest import room, ROOT, Client, Server, run, settings_text, token
 
 CORPUS = os.path.join(ROOT, "test", "fuzz", "corpus", "image")
 WATCH = "Watch your language."
@@ -70,26 +70,6 @@ def server():
     s = Server(text + EXTRA)
     yield s
     s.stop()
-
-
-async def room(server, *names, ops=(), vips=(), rules=None):
-    """Everyone logged in and seeing each other; operators, VIPs and rule-bound users by token."""
-    clients = []
-    for n in names:
-        c = await Client.connect(server)
-        extra = {}
-        if n in ops or n in vips or (rules and n in rules):
-            claims = {"op": n in ops, "vip": n in vips}
-            if rules and n in rules:
-                claims["rules"] = rules[n]
-            extra["jwt"] = token(n, **claims)
-        await c.login(n, **extra)
-        clients.append(c)
-    for c in clients:
-        await c.who_until(lambda e: all(x.name in e for x in clients))
-    for c in clients:
-        await c.drain(0.05)
-    return clients
 
 
 async def got(client, action, wait=0.4):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import Client, Server, run, settings_text, token
+from conftest import room, Client, Server, run, settings_text, token
 
 API_KEY = "relations-api-key"
 ACTIVE, MUTUAL_REQUIRED, MUTUAL_OPEN, VIP_ONLY, INVITED = 1, 16, 32, 64, 128
@@ -19,23 +19,6 @@ def server():
     s = Server(text)
     yield s
     s.stop()
-
-
-async def room(server, *names, ops=(), vips=()):
-    """Everyone logged in (JWT for operators and VIPs, guests otherwise) and seeing each other."""
-    clients = []
-    for n in names:
-        c = await Client.connect(server)
-        extra = {}
-        if n in ops or n in vips:
-            extra["jwt"] = token(n, op=n in ops, vip=n in vips)
-        await c.login(n, **extra)
-        clients.append(c)
-    for c in clients:
-        await c.who_until(lambda e: all(x.name in e for x in clients))
-    for c in clients:
-        await c.drain(0.05)
-    return clients
 
 
 async def lobby_lines(client, wait=0.4):

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "client_frames.hpp"
 #include "net/deflate.hpp"
 #include "net/ws_frame.hpp"
 
@@ -13,23 +14,8 @@ namespace {
 
 const char* accepted = "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
 
-std::string masked(uint8_t first_byte, std::string_view payload) {
-  std::string out(1, static_cast<char>(first_byte));
-  const uint8_t mask[4] = {1, 2, 3, 4};
-  if (payload.size() < 126) {
-    out += static_cast<char>(0x80 | payload.size());
-  } else if (payload.size() < 65536) {
-    out += static_cast<char>(0x80 | 126);
-    out += static_cast<char>(payload.size() >> 8);
-    out += static_cast<char>(payload.size() & 0xFF);
-  } else {
-    out += static_cast<char>(0x80 | 127);
-    for (int i = 7; i >= 0; --i) out += static_cast<char>((uint64_t(payload.size()) >> (8 * i)) & 0xFF);
-  }
-  out.append(reinterpret_cast<const char*>(mask), 4);
-  for (size_t i = 0; i < payload.size(); ++i) out += static_cast<char>(payload[i] ^ mask[i & 3]);
-  return out;
-}
+using barertc::test::masked_frame;
+std::string masked(uint8_t first_byte, std::string_view payload) { return masked_frame(first_byte, payload); }
 
 std::vector<ws_event> parse(ws_parser& p, std::string_view bytes) {
   std::vector<ws_event> out;

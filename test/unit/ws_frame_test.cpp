@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "client_frames.hpp"
 #include "net/ws_frame.hpp"
 
 using namespace barertc::net;
@@ -9,22 +10,7 @@ using namespace barertc::net;
 namespace {
 /// A masked client frame, as a browser would send it.
 std::string client_frame(uint8_t op, std::string_view payload, bool fin = true) {
-  std::string out;
-  out += static_cast<char>((fin ? 0x80 : 0) | op);
-  const uint8_t mask[4] = {0x12, 0x34, 0x56, 0x78};
-  if (payload.size() < 126) {
-    out += static_cast<char>(0x80 | payload.size());
-  } else if (payload.size() < 65536) {
-    out += static_cast<char>(0x80 | 126);
-    out += static_cast<char>(payload.size() >> 8);
-    out += static_cast<char>(payload.size() & 0xFF);
-  } else {
-    out += static_cast<char>(0x80 | 127);
-    for (int i = 7; i >= 0; --i) out += static_cast<char>((uint64_t(payload.size()) >> (8 * i)) & 0xFF);
-  }
-  out.append(reinterpret_cast<const char*>(mask), 4);
-  for (size_t i = 0; i < payload.size(); ++i) out += static_cast<char>(payload[i] ^ mask[i & 3]);
-  return out;
+  return barertc::test::masked_frame(static_cast<uint8_t>((fin ? 0x80 : 0) | op), payload);
 }
 
 std::vector<ws_event> parse(ws_parser& p, std::string_view bytes, size_t step = 0) {

@@ -35,6 +35,19 @@ inline int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch()).count();
 }
 
+/// The fields of a /proc stat file after the command name (v[0] is the state), or none.
+inline std::vector<std::string> stat_fields(const std::string& path) {
+  std::ifstream f(path);
+  std::string s((std::istreambuf_iterator<char>(f)), {});
+  auto close = s.rfind(')');
+  if (close == std::string::npos || close + 2 > s.size()) return {};
+  std::istringstream in(s.substr(close + 2));
+  std::string field;
+  std::vector<std::string> v;
+  while (in >> field) v.push_back(field);
+  return v;
+}
+
 /// CPU seconds (user+system) of a process from /proc, or of ourselves when pid <= 0.
 inline double cpu_seconds(int pid) {
   if (pid <= 0) {
@@ -42,16 +55,51 @@ inline double cpu_seconds(int pid) {
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   }
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(f)), {});
-  auto close = s.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream in(s.substr(close + 2));
-  std::string field;
-  std::vector<std::string> v;
-  while (in >> field) v.push_back(field);
+  auto v = stat_fields("/proc/" + std::to_string(pid) + "/stat");
   if (v.size() < 13) return 0;
   return (std::stod(v[11]) + std::stod(v[12])) / sysconf(_SC_CLK_TCK);  // utime, stime
+}
+
+/// The threads of a process with one name (comm), from /proc/PID/task: their CPU seconds
+/// together, and the nice value of the busiest. Threads that have ended are not counted.
+struct thread_group {
+  double cpu = 0;
+  int threads = 0;
+  int busiest_nice = 0;
+};
+inline thread_group threads_named(int pid, std::string_view comm) {
+  thread_group g;
+  if (pid <= 0) return g;
+  std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = opendir(dir.c_str());
+  if (!d) return g;
+  double busiest = -1;
+  while (auto* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::string task = dir + "/" + e->d_name;
+    std::ifstream f(task + "/comm");
+    std::string name;
+    std::getline(f, name);
+    if (name != comm) continue;
+    auto v = stat_fields(task + "/stat");
+    if (v.size() < 17) continue;
+    double ticks = std::stod(v[11]) + std::stod(v[12]);  // utime, stime
+    g.cpu += ticks;
+    ++g.threads;
+    if (ticks > busiest) busiest = ticks, g.busiest_nice = std::stoi(v[16]);
+  }
+  closedir(d);
+  g.cpu /= sysconf(_SC_CLK_TCK);
+  return g;
+}
+
+/// CPU seconds the whole machine has spent busy (all but idle and iowait, from /proc/stat).
+inline double machine_busy_seconds() {
+  std::ifstream f("/proc/stat");
+  std::string cpu;
+  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  f >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+  return (user + nice + system + irq + softirq + steal) / sysconf(_SC_CLK_TCK);
 }
 
 /// Resident memory of a process in KiB (VmRSS), or 0.

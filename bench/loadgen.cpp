@@ -1,12 +1,19 @@
 // BareRTC load generator: drives many WebSocket clients against a server on loopback and prints
 // one JSON line per scenario plus a human summary. Scenarios: join, fanout (closed loop),
-// fanout-open (offered rate), dm (ping-pong pairs), idle (memory), slow (a client that never reads).
+// fanout-open (offered rate), dm (ping-pong pairs), idle (memory), slow (a client that never reads),
+// uploads (lobby latency while photos are being shared and processed).
 // Every chat message carries its send time, so latency is measured per delivery. With
 // `--relations 1`, join and fanout run with per-recipient rules in place (mutes and boots, see
 // `relations` below), and the closed-loop fan-out checks every delivery against them.
 #include "bench/client.hpp"
 
+#include <jpeglib.h>
+
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <random>
@@ -33,6 +40,18 @@ struct options {
   int mutes_each = 10;     // how many others each of them mutes
   double booters = 0.01;   // share of users who boot someone
   uint32_t seed = 11;      // the relations are the same in every run with the same seed and N
+  // uploads: lobby messages at `rate` from `senders` users, first with no uploads, then while
+  // `uploaders` users each keep one photo upload in flight.
+  int uploaders = 10;
+  int image_width = 4000;                // the generated photo (12 MP, as a phone takes)
+  int image_height = 3000;
+  int image_noise = 40;                  // grain on every pixel, +- this much per channel
+  int64_t image_bytes = 7 << 20;         // encoded at the highest quality (95 down) that fits
+  bool image_base64 = false;             // bytes as a base64 string instead of the browser's int array
+  std::string upload_channel = "offtopic";
+  double warmup = 2;                     // seconds before each measured phase
+  double upload_mbps = 0;                // pace each upload at this many Mbit/s (0: as fast as loopback takes it)
+  double trace_ms = 0;                   // print photo events and lobby messages later than this (stderr)
 };
 
 /// Who mutes and boots whom: fixed by the seed, so runs compare like with like. A share of the
@@ -127,6 +146,110 @@ std::string bench_message(const std::string& channel, int sender, uint64_t seq) 
          std::to_string(sender) + " " + std::to_string(seq) + (g_pad ? " " + std::string(g_pad, 'x') : "") + "\"}";
 }
 
+/// A photo-sized JPEG made up here: smooth colour gradients with grain on every pixel (as a phone
+/// camera's sensor noise), so it neither compresses to nothing nor scales down to pure noise.
+/// Encoded with libjpeg at the highest quality from 95 down (in steps of 5, to 50) that fits in
+/// max_bytes; `quality` tells which.
+std::string make_photo(int w, int h, int noise, size_t max_bytes, int& quality) {
+  std::vector<unsigned char> rgb(static_cast<size_t>(w) * h * 3);
+  std::vector<double> col(static_cast<size_t>(w) * 3), row(static_cast<size_t>(h) * 3);
+  for (int i = 0; i < w; ++i) {
+    double u = double(i) / w;
+    col[i * 3] = 60 * std::sin(6.3 * u);
+    col[i * 3 + 1] = 50 * std::cos(4.1 * u + 1);
+    col[i * 3 + 2] = 40 * std::sin(9 * u + 2);
+  }
+  for (int j = 0; j < h; ++j) {
+    double v = double(j) / h;
+    row[j * 3] = 50 * std::cos(5 * v);
+    row[j * 3 + 1] = 60 * std::sin(3.3 * v + 2);
+    row[j * 3 + 2] = 45 * std::cos(7 * v + 1);
+  }
+  uint32_t x = 2463534242u;  // xorshift32: the same picture in every run
+  auto rnd = [&x] {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return x;
+  };
+  auto* px = rgb.data();
+  for (int j = 0; j < h; ++j)
+    for (int i = 0; i < w; ++i)
+      for (int c = 0; c < 3; ++c) {
+        int grain = noise ? static_cast<int>(rnd() % (2 * noise + 1)) - noise : 0;
+        int smooth = static_cast<int>(128 + col[i * 3 + c] + row[j * 3 + c]);
+        *px++ = static_cast<unsigned char>(std::clamp(smooth + grain, 0, 255));
+      }
+  std::string out;
+  for (quality = 95; quality >= 50; quality -= 5) {
+    jpeg_compress_struct cinfo{};
+    jpeg_error_mgr err{};
+    cinfo.err = jpeg_std_error(&err);  // a libjpeg error here ends the program, with its message
+    jpeg_create_compress(&cinfo);
+    unsigned char* mem = nullptr;
+    unsigned long size = 0;
+    jpeg_mem_dest(&cinfo, &mem, &size);
+    cinfo.image_width = static_cast<JDIMENSION>(w);
+    cinfo.image_height = static_cast<JDIMENSION>(h);
+    cinfo.input_components = 3;
+    cinfo.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+      JSAMPROW r = &rgb[static_cast<size_t>(cinfo.next_scanline) * w * 3];
+      jpeg_write_scanlines(&cinfo, &r, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    out.assign(reinterpret_cast<const char*>(mem), size);
+    std::free(mem);
+    jpeg_destroy_compress(&cinfo);
+    if (out.size() <= max_bytes) break;
+  }
+  return out;
+}
+
+std::string base64(std::string_view in) {
+  static constexpr char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  size_t i = 0;
+  auto byte = [&in](size_t k) { return static_cast<uint32_t>(static_cast<uint8_t>(in[k])); };
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t n = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
+    out += {t[n >> 18], t[(n >> 12) & 63], t[(n >> 6) & 63], t[n & 63]};
+  }
+  if (i + 1 == in.size()) {
+    uint32_t n = byte(i) << 16;
+    out += {t[n >> 18], t[(n >> 12) & 63], '=', '='};
+  } else if (i + 2 == in.size()) {
+    uint32_t n = byte(i) << 16 | byte(i + 1) << 8;
+    out += {t[n >> 18], t[(n >> 12) & 63], t[(n >> 6) & 63], '='};
+  }
+  return out;
+}
+
+/// A `file` action carrying `jpeg`: its bytes as a JSON array of integers 0-255, as the browser
+/// sends them (`[255,216,...]`), or as a base64 string.
+std::string file_message(const std::string& channel, std::string_view jpeg, bool as_base64) {
+  std::string s = R"({"action":"file","channel":")" + channel + R"(","message":"photo.jpg","bytes":)";
+  if (as_base64) {
+    s += '"' + base64(jpeg) + '"';
+  } else {
+    s.reserve(s.size() + jpeg.size() * 4 + 2);
+    s += '[';
+    char num[4];
+    for (size_t i = 0; i < jpeg.size(); ++i) {
+      if (i) s += ',';
+      auto r = std::to_chars(num, num + sizeof num, static_cast<unsigned>(static_cast<uint8_t>(jpeg[i])));
+      s.append(num, r.ptr);
+    }
+    s += ']';
+  }
+  s += '}';
+  return s;
+}
+
 struct latencies {
   std::vector<uint32_t> us;
   void add(int64_t ns) { us.push_back(static_cast<uint32_t>(std::max<int64_t>(0, ns / 1000))); }
@@ -169,6 +292,10 @@ class runner {
     else if (o_.scenario == "fanout-open" || o_.scenario == "slow")
       join(o_.users, [this] { after_settle([this] { start_fanout(); }); });
     else if (o_.scenario == "dm") join(o_.users, [this] { after_settle([this] { start_dm(); }); });
+    else if (o_.scenario == "uploads") {
+      if (!prepare_uploads()) return 2;
+      join(o_.users, [this] { after_settle([this] { start_uploads(); }); });
+    }
     else if (o_.scenario == "idle") join(o_.users, [this] {
         // Idle memory is read once the room has been idle for 10 s: the server returns free heap
         // pages every 5 s, and a room is idle for much longer than that in practice.
@@ -465,6 +592,7 @@ class runner {
 
   void send_from(client& c) {
     ++sent_;
+    if (open_ >= 0) ++win_[open_].sent;
     if (c.id < static_cast<int>(index_.size()) && index_[c.id] >= 0) ++sent_by_[index_[c.id]];
     c.send(bench_message("lobby", c.id, sent_));
   }
@@ -519,6 +647,314 @@ class runner {
       report("dm", {{"users", double(o_.users)}, {"pairs", double(pairs)}, {"round_trips_per_s", deliveries_ / secs}},
              true);
     });
+  }
+
+  // The uploads scenario. Lobby messages go out at o_.rate (open loop, as fanout-open) from the
+  // first `senders` users throughout; the next `uploaders` users are the uploaders. Two measured
+  // windows of o_.duration each: 0 with no uploads, 1 while every uploader keeps one `file` in
+  // flight (it sends the next as soon as its image comes back to it, or a while after a busy
+  // refusal). A lobby message counts in the window it was sent in, and the report waits for all
+  // of its deliveries, so a slow tail is not cut off at the window's end. The run fails only if
+  // the scenario cannot complete: a lobby delivery lost, a client dropped, an upload refused other
+  // than as busy, or an uploader that never has an image back; never on speed. Window 1 opens once
+  // every uploader has had an image back (the first round goes out all at once; after it the
+  // uploads are spread out as they will stay), and not before o_.warmup.
+
+  struct window {
+    int64_t from = INT64_MAX, to = INT64_MAX;  ///< send stamps (ns) that belong here
+    steady::time_point t0, t1;
+    uint64_t sent = 0, delivered = 0, images = 0;
+    latencies lat;
+    double server0 = 0, server1 = 0, self0 = 0, self1 = 0, media0 = 0, media1 = 0, io0 = 0, io1 = 0;
+    double machine0 = 0, machine1 = 0;
+    double seconds() const { return std::chrono::duration<double>(t1 - t0).count(); }
+  };
+
+  bool prepare_uploads() {
+    if (o_.rate <= 0) o_.rate = 20;
+    if (o_.senders < 1 || o_.uploaders < 0 || o_.users < o_.senders + o_.uploaders) {
+      std::fprintf(stderr, "loadgen: uploads needs --users >= --senders (>= 1) + --uploaders\n");
+      return false;
+    }
+    auto t0 = steady::now();
+    photo_ = make_photo(o_.image_width, o_.image_height, o_.image_noise, static_cast<size_t>(o_.image_bytes),
+                        photo_quality_);
+    auto frame = std::make_shared<const std::string>(client::client_frame(
+        barertc::net::opcode::text, file_message(o_.upload_channel, photo_, o_.image_base64)));
+    upload_frame_ = frame;
+    if (o_.upload_mbps > 0)
+      for (size_t at = 0; at < frame->size(); at += upload_chunk)
+        upload_chunks_.push_back(std::make_shared<const std::string>(frame->substr(at, upload_chunk)));
+    std::fprintf(stderr, "# uploads: photo %dx%d, quality %d, %zu bytes; file frame %zu bytes (%s); made in %.1f s\n",
+                 o_.image_width, o_.image_height, photo_quality_, photo_.size(), frame->size(),
+                 o_.image_base64 ? "base64" : "int array", std::chrono::duration<double>(steady::now() - t0).count());
+    return true;
+  }
+
+  bool is_uploader(const client& c) const { return c.id >= o_.senders && c.id < o_.senders + o_.uploaders; }
+
+  /// Calls next once pred() holds (polled every 20 ms), or after `max` seconds at the latest.
+  void when(std::function<bool()> pred, double max, std::function<void()> next) {
+    auto until = steady::now() + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(max));
+    auto t = std::make_shared<asio::steady_timer>(ioc_);
+    auto poll = std::make_shared<std::function<void()>>();
+    *poll = [t, poll, pred, next, until] {
+      if (pred() || steady::now() >= until) {
+        auto go = next;
+        *poll = nullptr;  // breaks the cycle (and destroys this lambda: nothing of it is used after)
+        return go();
+      }
+      t->expires_after(std::chrono::milliseconds(20));
+      t->async_wait([poll](beast::error_code) {
+        if (*poll) (*poll)();
+      });
+    };
+    (*poll)();
+  }
+
+  void after_seconds(double seconds, std::function<void()> next) {
+    after_settle(std::move(next), std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)));
+  }
+
+  /// The server's media workers: CAF names the thread of each detached actor "caf.actor", and the
+  /// media workers are the server's only detached actors (CAF may keep one more, idle).
+  thread_group media_threads() const { return threads_named(o_.server_pid, "caf.actor"); }
+  /// The server's network threads: the main thread and the I/O threads keep the program's name.
+  double io_cpu() const { return threads_named(o_.server_pid, "barertc").cpu; }
+
+  void open_window(int k) {
+    auto& w = win_[k];
+    w.server0 = cpu_seconds(o_.server_pid), w.self0 = cpu_seconds(0), w.media0 = media_threads().cpu;
+    w.io0 = io_cpu(), w.machine0 = machine_busy_seconds();
+    w.t0 = steady::now();
+    w.from = now_ns();
+    open_ = k;
+  }
+
+  void close_window(int k) {
+    auto& w = win_[k];
+    w.to = now_ns();
+    w.t1 = steady::now();
+    auto media = media_threads();
+    w.server1 = cpu_seconds(o_.server_pid), w.self1 = cpu_seconds(0), w.media1 = media.cpu;
+    w.io1 = io_cpu(), w.machine1 = machine_busy_seconds();
+    media_nice_ = media.busiest_nice;
+    open_ = -1;
+  }
+
+  void start_uploads() {
+    for (auto& c : clients_) {
+      c->on_message = [this](client& cl, std::string_view m) { on_uploads_message(cl, m); };
+      c->on_end = [this](client& cl) {
+        if (stopping_) return;
+        if (++dropped_ <= 3)
+          std::fprintf(stderr, "loadgen: uploads: u%d was disconnected (close code %d)\n", cl.id, cl.close_code);
+        failed_ = true;
+      };
+    }
+    upload_sent_.assign(static_cast<size_t>(o_.uploaders), 0);
+    uploads_back_.assign(static_cast<size_t>(o_.uploaders), 0);
+    running_ = true;
+    tick_ = std::make_shared<asio::steady_timer>(ioc_);
+    open_start_ = steady::now();
+    tick();
+    after_seconds(o_.warmup, [this] {
+      begin_measure();
+      open_window(0);
+      after_seconds(o_.duration, [this] {
+        close_window(0);
+        // A moment for the idle window's deliveries, then the uploads begin.
+        after_seconds(0.5, [this] {
+          uploading_ = true;
+          uploads_start_ = steady::now();
+          for (int i = 0; i < o_.uploaders; ++i) upload_from(*clients_[o_.senders + i]);
+          auto all_back = [this] {
+            return std::all_of(uploads_back_.begin(), uploads_back_.end(), [](uint64_t n) { return n > 0; });
+          };
+          when(all_back, std::max(o_.timeout / 2, o_.warmup), [this] {
+            double waited = std::chrono::duration<double>(steady::now() - uploads_start_).count();
+            after_seconds(std::max(0.0, o_.warmup - waited), [this] {
+              open_window(1);
+              after_seconds(o_.duration, [this] {
+                close_window(1);
+                freeze_cpu();
+                running_ = false;
+                uploading_ = false;
+                await_windows([this] { finish_uploads(); });
+              });
+            });
+          });
+        });
+      });
+    });
+  }
+
+  void upload_from(client& c) {
+    if (!uploading_ || c.closed) return;
+    int k = c.id - o_.senders;
+    upload_sent_[k] = now_ns();
+    ++uploads_sent_;
+    if (o_.trace_ms > 0) std::fprintf(stderr, "trace %.3f u%d sends a photo\n", now_ns() / 1e9, c.id);
+    if (upload_chunks_.empty()) return c.queue(upload_frame_);
+    // Paced: one chunk at a time, each when the rate allows (as over a real uplink).
+    auto start = steady::now();
+    auto t = std::make_shared<asio::steady_timer>(ioc_);
+    auto self = c.shared_from_this();
+    auto step = std::make_shared<std::function<void(size_t)>>();
+    *step = [this, t, self, step, start](size_t i) {
+      if (i >= upload_chunks_.size() || self->closed) {
+        *step = nullptr;  // breaks the cycle (and destroys this lambda: nothing of it is used after)
+        return;
+      }
+      self->queue(upload_chunks_[i]);
+      double at = double((i + 1) * upload_chunk) * 8 / (o_.upload_mbps * 1e6);
+      t->expires_at(start + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(at)));
+      t->async_wait([step, i](beast::error_code) {
+        if (*step) (*step)(i + 1);
+      });
+    };
+    (*step)(0);
+  }
+
+  void on_uploads_message(client& cl, std::string_view m) {
+    auto head = m.substr(0, 256);
+    if (head.find(R"("message":"<img)") != std::string_view::npos) {
+      ++image_deliveries_;
+      image_message_bytes_ = m.size();
+      auto u = head.find(R"("username":")");
+      if (u == std::string_view::npos || !is_uploader(cl)) return;
+      auto name = head.substr(u + 12);
+      name = name.substr(0, name.find('"'));
+      if (name != cl.name) return;  // another uploader's image
+      int k = cl.id - o_.senders;
+      ++uploads_back_[k];
+      if (o_.trace_ms > 0) std::fprintf(stderr, "trace %.3f u%d has its image back\n", now_ns() / 1e9, cl.id);
+      ++images_back_;
+      if (open_ == 1) {
+        ++win_[1].images;
+        upload_rtt_.add(now_ns() - upload_sent_[k]);
+      }
+      return upload_from(cl);
+    }
+    int64_t sent;
+    int sender;
+    if (parse_bench(m, sent, sender)) {
+      for (auto& w : win_)
+        if (sent >= w.from && sent <= w.to) {
+          ++w.delivered;
+          w.lat.add(now_ns() - sent);
+          trace_slow(cl, sent, sender);
+        }
+      return;
+    }
+    if (!is_uploader(cl) || head.find(R"("action":"error")") == std::string_view::npos) return;
+    if (m.find("busy with other images") != std::string_view::npos ||
+        m.find("still being processed") != std::string_view::npos) {
+      // Refused as busy (the server's, or this user's share): the upload is not in flight; try
+      // again shortly, as a person would.
+      ++busy_;
+      auto self = cl.shared_from_this();
+      auto t = std::make_shared<asio::steady_timer>(ioc_, std::chrono::milliseconds(200));
+      t->async_wait([this, t, self](beast::error_code) { upload_from(*self); });
+      return;
+    }
+    // Any other refusal (type, size, channel, a failed decode) means the scenario is set up
+    // wrong or the server is broken: the uploader stops and the run fails.
+    if (++upload_errors_ <= 3)
+      std::fprintf(stderr, "loadgen: uploads: u%d: %.*s\n", cl.id, static_cast<int>(std::min<size_t>(m.size(), 300)),
+                   m.data());
+    failed_ = true;
+  }
+
+  /// With --trace-ms: a lobby message that reached someone later than that, once per message
+  /// (at its first late delivery), beside the photos sent and back, to see what a stall follows.
+  void trace_slow(const client& cl, int64_t sent, int sender) {
+    if (o_.trace_ms <= 0 || sent == last_slow_ || now_ns() - sent < static_cast<int64_t>(o_.trace_ms * 1e6)) return;
+    last_slow_ = sent;
+    std::fprintf(stderr, "trace %.3f lobby message from u%d reached u%d after %.0f ms\n", sent / 1e9, sender, cl.id,
+                 (now_ns() - sent) / 1e6);
+  }
+
+  /// Waits until every lobby message of both windows has reached every user, or until
+  /// deliveries stop coming for 15 s (the report then shows what is missing).
+  void await_windows(std::function<void()> done) {
+    auto total = [this] { return win_[0].delivered + win_[1].delivered; };
+    auto last = std::make_shared<std::pair<uint64_t, steady::time_point>>(total(), steady::now());
+    auto complete = [this, total, last] {
+      auto now = steady::now();
+      if (total() != last->first) *last = {total(), now};
+      uint64_t want = (win_[0].sent + win_[1].sent) * static_cast<uint64_t>(o_.users);
+      return total() >= want || now - last->second >= std::chrono::seconds(15);
+    };
+    when(complete, o_.timeout, std::move(done));
+  }
+
+  /// What the rest of the machine used (neither the server nor we) during a window, in cores.
+  static double other_cores(const window& w) {
+    double others = (w.machine1 - w.machine0) - (w.server1 - w.server0) - (w.self1 - w.self0);
+    return std::max(0.0, others) / w.seconds();
+  }
+
+  void finish_uploads() {
+    auto& idle = win_[0];
+    auto& load = win_[1];
+    double s0 = idle.seconds(), s1 = load.seconds();
+    uint64_t missing = 0;
+    for (auto& w : win_) missing += w.sent * static_cast<uint64_t>(o_.users) - std::min(w.delivered, w.sent * o_.users);
+    double idle_p99 = idle.lat.pct(0.99), load_p99 = load.lat.pct(0.99);
+    std::vector<std::pair<std::string, double>> f{
+        {"users", double(o_.users)},
+        {"senders", double(o_.senders)},
+        {"messages_per_s", o_.rate},
+        {"uploaders", double(o_.uploaders)},
+        {"upload_mbps", o_.upload_mbps},
+        {"photo_bytes", double(photo_.size())},
+        {"photo_quality", double(photo_quality_)},
+        {"file_frame_bytes", double(upload_frame_->size())},
+        {"image_message_bytes", double(image_message_bytes_)},
+        {"idle_p50_ms", idle.lat.pct(0.5)},
+        {"idle_p99_ms", idle_p99},
+        {"idle_max_ms", idle.lat.max()},
+        {"idle_samples", double(idle.lat.us.size())},
+        {"uploads_p50_ms", load.lat.pct(0.5)},
+        {"uploads_p99_ms", load_p99},
+        {"uploads_max_ms", load.lat.max()},
+        {"uploads_samples", double(load.lat.us.size())},
+        {"p99_ratio", idle_p99 > 0 ? load_p99 / idle_p99 : 0},
+        {"images_per_s", s1 > 0 ? load.images / s1 : 0},
+        {"upload_p50_s", upload_rtt_.pct(0.5) / 1000},
+        {"upload_max_s", upload_rtt_.max() / 1000},
+        {"images_back", double(images_back_)},
+        {"image_deliveries", double(image_deliveries_)},
+        {"busy_refusals", double(busy_)},
+        {"upload_errors", double(upload_errors_)},
+        {"missing_deliveries", double(missing)},
+        {"dropped_clients", double(dropped_)},
+        {"server_cores_idle", s0 > 0 ? (idle.server1 - idle.server0) / s0 : 0},
+        {"server_cores_uploads", s1 > 0 ? (load.server1 - load.server0) / s1 : 0},
+        {"media_cores_uploads", s1 > 0 ? (load.media1 - load.media0) / s1 : 0},
+        {"media_nice", double(media_nice_)},
+        {"io_cores_idle", s0 > 0 ? (idle.io1 - idle.io0) / s0 : 0},
+        {"io_cores_uploads", s1 > 0 ? (load.io1 - load.io0) / s1 : 0},
+        {"loadgen_cores_idle", s0 > 0 ? (idle.self1 - idle.self0) / s0 : 0},
+        {"loadgen_cores_uploads", s1 > 0 ? (load.self1 - load.self0) / s1 : 0},
+        {"other_cores_idle", s0 > 0 ? other_cores(idle) : 0},
+        {"other_cores_uploads", s1 > 0 ? other_cores(load) : 0},
+    };
+    if (missing) {
+      std::fprintf(stderr, "loadgen: uploads: %llu lobby deliveries never arrived\n",
+                   static_cast<unsigned long long>(missing));
+      failed_ = true;
+    }
+    // Speed is never a failure: an image back in the measured window is not required, only one
+    // for every uploader by the end.
+    if (auto none = std::count(uploads_back_.begin(), uploads_back_.end(), 0)) {
+      std::fprintf(stderr, "loadgen: uploads: %d uploaders never had an image back\n", static_cast<int>(none));
+      failed_ = true;
+    }
+    stopping_ = true;
+    report("uploads", f);
+    ioc_.stop();
   }
 
   void begin_measure() {
@@ -615,6 +1051,23 @@ class runner {
   std::vector<uint64_t> sent_by_;
   std::vector<uint32_t> got_;
   uint64_t delivered_ = 0;
+  // The uploads scenario.
+  std::string photo_;
+  int photo_quality_ = 0;
+  std::shared_ptr<const std::string> upload_frame_;
+  static constexpr size_t upload_chunk = 64 * 1024;                  ///< paced uploads go out in pieces this big
+  std::vector<std::shared_ptr<const std::string>> upload_chunks_;  ///< the frame in pieces, when paced
+  window win_[2];
+  int open_ = -1;  ///< the window lobby messages are counted in now, or -1
+  bool uploading_ = false, stopping_ = false;
+  steady::time_point uploads_start_;
+  std::vector<int64_t> upload_sent_;    ///< per uploader: when its upload in flight was sent
+  std::vector<uint64_t> uploads_back_;  ///< per uploader: images it has had back
+  latencies upload_rtt_;                ///< upload sent to image back, in window 1
+  uint64_t uploads_sent_ = 0, images_back_ = 0, image_deliveries_ = 0, busy_ = 0, upload_errors_ = 0, dropped_ = 0;
+  size_t image_message_bytes_ = 0;
+  int media_nice_ = 0;
+  int64_t last_slow_ = 0;
 };
 
 }  // namespace
@@ -640,6 +1093,16 @@ int main(int argc, char** argv) {
     else if (k == "--mutes-each") o.mutes_each = std::stoi(v);
     else if (k == "--booters") o.booters = std::stod(v);
     else if (k == "--seed") o.seed = static_cast<uint32_t>(std::stoul(v));
+    else if (k == "--uploaders") o.uploaders = std::stoi(v);
+    else if (k == "--image-width") o.image_width = std::stoi(v);
+    else if (k == "--image-height") o.image_height = std::stoi(v);
+    else if (k == "--image-noise") o.image_noise = std::stoi(v);
+    else if (k == "--image-bytes") o.image_bytes = std::stoll(v);
+    else if (k == "--image-encoding" && (v == "array" || v == "base64")) o.image_base64 = v == "base64";
+    else if (k == "--upload-channel") o.upload_channel = v;
+    else if (k == "--warmup") o.warmup = std::stod(v);
+    else if (k == "--upload-mbps") o.upload_mbps = std::stod(v);
+    else if (k == "--trace-ms") o.trace_ms = std::stod(v);
     else {
       std::fprintf(stderr, "loadgen: unknown option %s\n", k.c_str());
       return 2;

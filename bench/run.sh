@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs the benchmark matrix against a fresh server on loopback and prints one JSON line per
-# scenario plus a human summary. Usage: bench/run.sh [quick|full|relations] [extra server flags...]
+# scenario plus a human summary. Usage: bench/run.sh [quick|full|relations|uploads] [extra server flags...]
 #   quick:     a smoke run for CI (few users, short; never fails on speed)
 #   full:      the matrix of docs/performance.md
+#   uploads:   "Uploads in flight" of docs/performance.md: lobby latency with no uploads, then with
+#              10 users each keeping a 12 MP photo upload in flight, UPLOADS_REPS times (default 3);
+#              IMAGE_WORKERS=n sets the server's ImageWorkers for these runs
 #   relations: "Relations on" of docs/performance.md: fan-out N=1000 and join storm N=2000, each
 #              with and without mutes and boots, alternating, RELATIONS_REPS times (default 5)
 set -euo pipefail
@@ -26,11 +29,24 @@ TOML
 # The slow-reader probe uses a 1 MiB send-queue bound so a client that stops reading is dropped
 # within seconds (the default 8 MiB plus kernel buffers takes longer to fill).
 sed 's/^RateLimit = 0 .*/RateLimit = 0\nSendQueueBytes = 1048576/' "$work/settings.toml" > "$work/slow.toml"
+# The uploads scenario shares photos in a channel of their own that permits them (the default
+# MaxMessageBytes, 40 MiB, takes an 8 MiB photo as a JSON array of integers).
+{
+  if [[ -n ${IMAGE_WORKERS:-} ]]; then
+    sed "s/^RateLimit = 0 .*/&\nImageWorkers = $IMAGE_WORKERS/" "$work/settings.toml"
+  else
+    cat "$work/settings.toml"
+  fi
+  printf '[[PublicChannels]]\nID = "offtopic"\nName = "Off Topic"\nPermitPhotos = true\n'
+} > "$work/uploads.toml"
 
 server_pid=
 config=settings.toml
 start_server() {
   kill $server_pid 2>/dev/null && wait $server_pid 2>/dev/null || true
+  # Emptied first: otherwise the loop below can read the previous server's port from the old log
+  # before the new server's redirection truncates it.
+  : > "$work/server.log"
   "$build/barertc" --config "$work/$config" "$@" > "$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do
@@ -55,6 +71,11 @@ if [[ $mode == quick ]]; then
   start_server "$@"; gen --scenario dm --users 100 --pairs 20 --duration 2 --timeout 60
   start_server "$@"; gen --scenario idle --users 200 --timeout 60
   config=slow.toml; start_server "$@"; gen --scenario slow --users 50 --duration 4 --timeout 60
+  # Uploads: a small photo and two uploaders; fails only if images or lobby messages do not come through.
+  config=uploads.toml; start_server "$@"
+  gen --scenario uploads --users 50 --uploaders 2 --rate 20 --duration 1 --warmup 0.5 \
+    --image-width 1600 --image-height 1200 --timeout 60
+  config=settings.toml
   "$build/floor" --users 100 --rate 200 --duration 2
   exit 0
 fi
@@ -90,6 +111,33 @@ if [[ $mode == relations ]]; then
   relations_runs "${RELATIONS_REPS:-5}" "$@"
   exit 0
 fi
+# Uploads in flight (message life): lobby message latency with no uploads and with 10 in flight, each
+# run on a fresh server. Prints a summary (median of each figure) at the end.
+uploads_runs() {
+  local reps=$1 out="$work/uploads.jsonl" r
+  shift
+  config=uploads.toml
+  for r in $(seq "$reps"); do
+    start_server "$@"
+    gen --scenario uploads --users 200 --uploaders 10 --rate 20 --duration 30 --timeout 600 | tee -a "$out"
+  done
+  config=settings.toml
+  awk -F'[:,]' '
+    /^\{/ { for (i = 3; i < NF; i += 2) { k = $i; gsub(/"/, "", k); v[k] = $(i + 1) }
+            for (k in want) vals[k] = vals[k] " " v[k] }
+    function median(s,   a, n, i, j, t) { n = split(s, a, " ")
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    BEGIN { split("idle_p99_ms uploads_p99_ms p99_ratio images_per_s", w, " "); for (i in w) want[w[i]] = 1 }
+    END { printf "# uploads: lobby p99 median %.2f ms idle, %.2f ms with 10 uploads in flight (ratio %.2fx, goal <= 2x); %.2f images/s\n",
+                 median(vals["idle_p99_ms"]), median(vals["uploads_p99_ms"]), median(vals["p99_ratio"]), median(vals["images_per_s"])
+          printf "#   idle p99:%s\n#   uploads p99:%s\n#   ratios:%s\n#   images/s:%s\n",
+                 vals["idle_p99_ms"], vals["uploads_p99_ms"], vals["p99_ratio"], vals["images_per_s"] }' "$out"
+}
+if [[ $mode == uploads ]]; then
+  uploads_runs "${UPLOADS_REPS:-3}" "$@"
+  exit 0
+fi
 for n in 500 1000 2000 10000; do
   start_server "$@"; gen --scenario join --users $n --timeout 1200
 done
@@ -112,3 +160,5 @@ for threads in "1 1" "2 1" "1 2" "2 2"; do
 done
 echo "# relations on: fan-out N=1000 and join N=2000 with and without mutes and boots"
 relations_runs 1 "${flags[@]+"${flags[@]}"}"
+echo "# uploads in flight: lobby latency with no uploads and with 10 photo uploads in flight"
+uploads_runs 1 "${flags[@]+"${flags[@]}"}"

@@ -14,16 +14,18 @@ namespace barertc::actors {
 namespace {
 
 struct media_state {
-  bool niced = false;
   static inline const char* name = "media";
 };
 
 using media_ptr = caf::stateful_actor<media_state>*;
 
-/// The worker's own thread (a detached actor keeps one) yields to the chat threads.
-void nice_once(media_ptr self) {
-  if (self->state.niced) return;
-  self->state.niced = true;
+/// The worker's own thread (a detached actor keeps one) yields to the chat threads. The flag is
+/// the thread's, not the actor state's: CAF 0.17 may construct a state from the actor pointer,
+/// which left a `bool niced` member true from the start and the priority never lowered.
+void nice_once(media_ptr) {
+  thread_local bool niced = false;
+  if (niced) return;
+  niced = true;
   if (setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), barertc::defaults::media_worker_nice) != 0)
     spdlog::debug("media worker: could not lower its priority");
 }

@@ -274,7 +274,9 @@ class ws_session final : public protocol::connection, public std::enable_shared_
 
   void on_readable() {
     thread_local std::array<char, barertc::defaults::read_buffer_bytes> buf;
-    for (;;) {
+    // A bounded number of reads per turn: a client uploading a photo must not keep its I/O
+    // thread from every other connection on the lane until its whole frame is in.
+    for (int reads = 0; reads < barertc::defaults::reads_per_turn; ++reads) {
       beast::error_code ec;
       size_t n = sock_.read_some(asio::buffer(buf), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) break;

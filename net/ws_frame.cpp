@@ -60,7 +60,19 @@ bool ws_parser::next(ws_event& ev) {
       std::memcpy(out.data() + base, payload, len);
       return;
     }
-    for (uint64_t i = 0; i < len; ++i) out[base + i] = static_cast<char>(payload[i] ^ mask[i & 3]);
+    // Eight bytes at a time (a photo's frame is tens of megabytes), then the tail.
+    uint64_t mask8;
+    uint8_t twice[8] = {mask[0], mask[1], mask[2], mask[3], mask[0], mask[1], mask[2], mask[3]};
+    std::memcpy(&mask8, twice, 8);
+    char* dst = out.data() + base;
+    uint64_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, payload + i, 8);
+      w ^= mask8;
+      std::memcpy(dst + i, &w, 8);
+    }
+    for (; i < len; ++i) dst[i] = static_cast<char>(payload[i] ^ mask[i & 3]);
   };
 
   if (control) {

@@ -1,7 +1,10 @@
 #include "protocol/codec.hpp"
 
 #include <rapidjson/document.h>
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -309,12 +312,89 @@ size_t lone_low_surrogate(std::string_view json) {
 
 }  // namespace
 
+namespace {
+
+/// SAX events into a Document, except the elements of the top-level `bytes` array, which become
+/// the raw bytes at once: a photo sent as the browser's array of integers is millions of numbers,
+/// and a DOM value for each cost several times the image work itself. Anything but integers
+/// 0-255 in it stops the parse (the caller then decodes the usual way, for the usual error).
+struct bytes_sieve {
+  rapidjson::Document& doc;
+  std::string& bytes;
+  int depth = 0;          // object nesting
+  bool next_is_bytes = false;
+  bool in_bytes = false;
+  bool seen = false;
+
+  bool value() { return next_is_bytes = false, true; }
+  bool Null() { return !in_bytes && value() && doc.Null(); }
+  bool Bool(bool b) { return !in_bytes && value() && doc.Bool(b); }
+  bool Int(int i) { return !in_bytes && value() && doc.Int(i); }
+  bool Uint(unsigned u) {
+    if (in_bytes) {
+      if (u > 255) return false;
+      bytes.push_back(static_cast<char>(u));
+      return true;
+    }
+    return value() && doc.Uint(u);
+  }
+  bool Int64(int64_t i) { return !in_bytes && value() && doc.Int64(i); }
+  bool Uint64(uint64_t u) { return !in_bytes && value() && doc.Uint64(u); }
+  bool Double(double d) { return !in_bytes && value() && doc.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return !in_bytes && value() && doc.RawNumber(s, n, copy); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return !in_bytes && value() && doc.String(s, n, copy); }
+  bool StartObject() { return !in_bytes && value() && (++depth, doc.StartObject()); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+    next_is_bytes = depth == 1 && std::string_view(s, n) == "bytes";
+    if (next_is_bytes && seen) return false;  // a second `bytes`: the usual way decides
+    return doc.Key(s, n, copy);
+  }
+  bool EndObject(rapidjson::SizeType n) { return --depth, doc.EndObject(n); }
+  bool StartArray() {
+    if (in_bytes) return false;
+    if (next_is_bytes) in_bytes = seen = true;
+    next_is_bytes = false;
+    return doc.StartArray();
+  }
+  bool EndArray(rapidjson::SizeType n) {
+    if (in_bytes) return in_bytes = false, doc.EndArray(0);
+    return doc.EndArray(n);
+  }
+};
+
+constexpr unsigned parse_flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+constexpr size_t sieve_above = 64 << 10;  // smaller frames are not worth a second code path
+
+}  // namespace
+
 std::variant<message, decode_error> decode(std::string_view json) {
+  if (json.size() > sieve_above) {
+    std::string raw;
+    rapidjson::Document doc;
+    bool parsed = false;
+    auto generate = [&](rapidjson::Document& d) {
+      rapidjson::MemoryStream ms(json.data(), json.size());
+      rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+      rapidjson::Reader reader;
+      bytes_sieve sieve{d, raw};
+      return parsed = !reader.Parse<parse_flags>(is, sieve).IsError();
+    };
+    doc.Populate(generate);
+    if (parsed && doc.IsObject() && lone_low_surrogate(json) == std::string_view::npos) {
+      message m;
+      std::string error;
+      read_message(doc, m, error, 0);
+      if (error.empty()) {
+        if (!raw.empty()) m.bytes = std::move(raw);
+        return m;
+      }
+    }
+    // Any doubt: the usual parse below finds the error and says it the usual way.
+  }
   if (auto at = lone_low_surrogate(json); at != std::string_view::npos)
     return decode_error{"Invalid JSON: lone surrogate in a \\u escape (at byte " + std::to_string(at) + ")"};
   rapidjson::Document doc;
-  constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
-  doc.Parse<flags>(json.data(), json.size());
+  doc.Parse<parse_flags>(json.data(), json.size());
   if (doc.HasParseError())
     return decode_error{std::string("Invalid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
                         " (at byte " + std::to_string(doc.GetErrorOffset()) + ")"};

@@ -140,3 +140,33 @@ TEST_CASE("a lone low surrogate escape is refused, pairs are kept", "[codec]") {
   CHECK(std::holds_alternative<decode_error>(decode(R"({"message":"\ud83d\ud83d\ude00"})")));
   CHECK(decode_ok(R"({"message":"\ud83d\ude00 \\udd23 \u00e9"})").message == "\xF0\x9F\x98\x80 \\udd23 \xC3\xA9");
 }
+
+TEST_CASE("a photo-sized bytes array decodes as a small one does, errors included", "[codec]") {
+  std::string bytes;
+  for (int i = 0; i < 100000; ++i) bytes.push_back(static_cast<char>(i * 7 % 256));
+  std::string array;
+  for (unsigned char c : bytes) array += (array.empty() ? "" : ",") + std::to_string(c);
+  auto frame = [&](std::string arr, std::string extra = "") {
+    return R"({"action":"file","channel":"offtopic","message":"a.png","bytes":[)" + arr + "]" + extra + "}";
+  };
+  auto ok = decode(frame(array, R"(,"messages":[{"action":"message","bytes":[1,2,3]}],"msgID":7)"));
+  REQUIRE(std::holds_alternative<message>(ok));
+  auto& m = std::get<message>(ok);
+  CHECK(m.action == "file");
+  CHECK(m.message == "a.png");
+  CHECK(m.msg_id == 7);
+  CHECK(m.bytes == bytes);
+  REQUIRE(m.messages.size() == 1);
+  CHECK(m.messages[0].bytes == std::string("\x01\x02\x03"));
+  // The errors a small frame gets, word for word.
+  for (auto bad : {array + ",256", array + ",-1", array + ",1.5", array + ",\"x\"", array + ",[1]"}) {
+    auto err = decode(frame(bad));
+    REQUIRE(std::holds_alternative<decode_error>(err));
+    CHECK(std::get<decode_error>(err).text == "Invalid message: field 'bytes' must be an array of bytes");
+  }
+  auto broken = decode(frame(array).substr(0, 200000));
+  REQUIRE(std::holds_alternative<decode_error>(broken));
+  CHECK(std::get<decode_error>(broken).text.rfind("Invalid JSON: ", 0) == 0);
+  auto twice = decode(frame(array, R"(,"bytes":[9])"));
+  CHECK(std::holds_alternative<message>(twice));  // the usual way: the first `bytes` wins
+}

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <vector>
 
 #include "protocol/markdown.hpp"
 
@@ -56,28 +57,44 @@ bool image_url(std::string_view url) {
   return one_of(lower(url.substr(0, colon)), {"http", "https"});
 }
 
+/// The walk, with a stack of its own instead of recursion: a message of thousands of nested
+/// quotes is thousands of levels deep, and a chat thread's stack must not be what limits it.
 struct writer {
   std::string out;
   int max_depth;
 
-  void text(std::string_view t) { out += escape_html(t); }
+  struct step {
+    const GumboNode* node = nullptr;  ///< to visit; null: write `close`
+    int depth = 0;
+    std::string close;
+  };
+  std::vector<step> todo;
 
-  void children(const GumboVector& kids, int depth) {
-    for (unsigned i = 0; i < kids.length; ++i) node(static_cast<const GumboNode*>(kids.data[i]), depth);
+  void push_children(const GumboVector& kids, int depth) {
+    for (unsigned i = kids.length; i-- > 0;) todo.push_back({static_cast<const GumboNode*>(kids.data[i]), depth, {}});
   }
 
-  void node(const GumboNode* n, int depth) {
-    switch (n->type) {
-      case GUMBO_NODE_TEXT:
-      case GUMBO_NODE_WHITESPACE:
-        return text(n->v.text.text);
-      case GUMBO_NODE_CDATA:
-      case GUMBO_NODE_COMMENT:
-      case GUMBO_NODE_DOCUMENT:
-        return;
-      case GUMBO_NODE_ELEMENT:
-      case GUMBO_NODE_TEMPLATE:
-        return element(n, depth);
+  void run(const GumboVector& top) {
+    push_children(top, 0);
+    while (!todo.empty()) {
+      step s = std::move(todo.back());
+      todo.pop_back();
+      if (!s.node) {
+        out += s.close;
+        continue;
+      }
+      switch (s.node->type) {
+        case GUMBO_NODE_TEXT:
+        case GUMBO_NODE_WHITESPACE:
+          out += escape_html(s.node->v.text.text ? s.node->v.text.text : "");
+          break;
+        case GUMBO_NODE_ELEMENT:
+        case GUMBO_NODE_TEMPLATE:
+          element(s.node, s.depth);
+          break;
+        default:  // comments, CDATA, the document: nothing of them is written
+          break;
+      }
     }
   }
 
@@ -93,7 +110,7 @@ struct writer {
       tag = gumbo_normalized_tagname(e.tag);
     }
     if (dropped_whole(tag)) return;
-    if (!allowed_element(tag) || depth >= max_depth) return children(e.children, depth);
+    if (!allowed_element(tag) || depth >= max_depth) return push_children(e.children, depth);
     out += '<';
     out += tag;
     for (unsigned i = 0; i < e.attributes.length; ++i) {
@@ -110,10 +127,8 @@ struct writer {
     if (tag == "a") out += R"( target="_blank" rel="nofollow noopener")";
     out += '>';
     if (void_element(tag)) return;
-    children(e.children, depth + 1);
-    out += "</";
-    out += tag;
-    out += '>';
+    todo.push_back({nullptr, 0, "</" + tag + ">"});
+    push_children(e.children, depth + 1);
   }
 };
 
@@ -166,7 +181,7 @@ std::string sanitize_html(std::string_view html, int max_depth) {
   writer w{{}, max_depth};
   w.out.reserve(html.size());
   if (parsed && parsed->root && parsed->root->type == GUMBO_NODE_ELEMENT)
-    w.children(parsed->root->v.element.children, 0);  // the fragment's nodes sit under <html>
+    w.run(parsed->root->v.element.children);  // the fragment's nodes sit under <html>
   return std::move(w.out);
 }
 

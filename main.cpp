@@ -13,6 +13,7 @@
 
 #include "actors/chat.hpp"
 #include "net/server.hpp"
+#include "net/webhook_client.hpp"
 #include "protocol/log_format.hpp"
 #include "protocol/metrics.hpp"
 #include "settings/settings.hpp"
@@ -117,13 +118,13 @@ void raise_fd_limit() {
 /// actors are left. The actor system waits for each of them on the way out, and a user actor hears
 /// of its closed socket only after the frames already in its mailbox (a flood queued before the
 /// signal can take seconds, or minutes in a sanitizer build). Past `grace`, exit without them.
-void exit_if_teardown_hangs(std::chrono::milliseconds grace) {
+void exit_if_teardown_hangs(std::chrono::milliseconds grace, int status) {
   if (grace.count() < 1) grace = std::chrono::milliseconds(1);
-  std::thread([grace] {
+  std::thread([grace, status] {
     std::this_thread::sleep_for(grace);
     std::fprintf(stderr, "barertc: chat actors still busy %lld ms after the network stopped; exiting\n",
                  static_cast<long long>(grace.count()));
-    std::_Exit(0);
+    std::_Exit(status);
   }).detach();
 }
 
@@ -163,7 +164,12 @@ int main(int argc, char** argv) {
   if (f.workers) cfg.server.worker_threads = *f.workers;
   if (f.io_threads) cfg.server.io_threads = *f.io_threads;
 
-  actors::chat chat(cfg, f.config);
+  // The website's webhooks are called from threads of their own (server.md E).
+  net::webhook_client webhooks(barertc::defaults::webhook_in_flight, barertc::defaults::webhook_queue,
+                               barertc::defaults::webhook_timeout_seconds);
+  actors::chat chat(cfg, f.config, [&webhooks](std::string url, std::string body, auto done) {
+    webhooks.post(std::move(url), std::move(body), std::move(done));
+  });
   net::options o;
   o.address = cfg.server.address;
   o.io_threads = cfg.server.io_threads;
@@ -229,7 +235,11 @@ int main(int argc, char** argv) {
                o.io_threads, cfg.server.worker_threads ? std::to_string(cfg.server.worker_threads) : "auto");
   srv.run();
   chat.shutdown();
-  exit_if_teardown_hangs(teardown_ms);
-  spdlog::info("stopped");
-  return 0;
+  // /shutdown and /api/shutdown mean "restart the chat": a status a supervisor restarts on
+  // (systemd's Restart=on-failure); SIGTERM and SIGINT stay a clean stop with 0.
+  int status = actors::chat::restart_requested() ? barertc::defaults::restart_exit_status : 0;
+  exit_if_teardown_hangs(teardown_ms, status);
+  if (status) spdlog::info("stopped for a restart (exit status {})", status);
+  else spdlog::info("stopped");
+  return status;
 }

@@ -20,6 +20,12 @@ caf::actor spawn_directory(caf::actor_system& sys, std::shared_ptr<config_cell> 
 caf::actor spawn_dm_thread(caf::actor_system& sys, std::string a, protocol::connection_ptr a_conn,
                            std::string b, protocol::connection_ptr b_conn);
 
+/// Whether /shutdown or /api/shutdown asked for the process to stop (lifecycle.cpp).
+bool restart_requested();
+
+/// Fills a who entry from verified claims (server.md D.2): at login and on /api/amend-jwt.
+void apply_claims(protocol::who_entry& who, const protocol::jwt_claims& c, const settings::settings& cfg);
+
 /// One connected client: parses its frames and applies the chat rules to them.
 caf::actor spawn_user(caf::actor_system& sys, context_ptr ctx, protocol::connection_ptr conn,
                       caf::actor directory, std::shared_ptr<const std::map<std::string, caf::actor>> channels,

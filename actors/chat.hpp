@@ -9,6 +9,7 @@
 
 #include "protocol/metrics.hpp"
 #include "protocol/transport.hpp"
+#include "protocol/webhook.hpp"
 #include "settings/settings.hpp"
 
 namespace barertc::actors {
@@ -17,7 +18,8 @@ namespace barertc::actors {
 class chat {
  public:
   /// `settings_path` is re-read by /reconfigure and reload().
-  chat(const settings::settings& cfg, const std::string& settings_path);
+  /// `webhooks` posts to the website's webhooks off the chat's threads (may be empty).
+  chat(const settings::settings& cfg, const std::string& settings_path, protocol::webhook_poster webhooks = {});
   ~chat();
   chat(const chat&) = delete;
   chat& operator=(const chat&) = delete;
@@ -43,6 +45,10 @@ class chat {
 
   /// Re-reads the settings file (SIGHUP); `done` gets a report.
   void reload(std::function<void(std::string report)> done);
+
+  /// Whether /shutdown or /api/shutdown stopped the server (main then exits non-zero, so a
+  /// supervisor restarts it).
+  static bool restart_requested();
 
   /// Stops the directory and the channels; user actors end as their sockets close.
   void shutdown();

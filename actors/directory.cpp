@@ -8,6 +8,7 @@
 #include "actors/fan_out.hpp"
 #include "actors/roster.hpp"
 #include "actors/refusals.hpp"
+#include "actors/reports.hpp"
 #include "actors/who_timing.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/metrics.hpp"
@@ -24,6 +25,14 @@ std::pair<std::string, std::string> thread_key(const std::string& a, const std::
 }
 
 const protocol::connection_ptr& conn_of(const online& u) { return u.conn; }
+
+/// Tells `u`'s page that `other` is blocked (it closes video with them and caches the name).
+void send_block(const online& u, const std::string& other) {
+  protocol::message m;
+  m.action = "block";
+  m.username = other;
+  u.conn->send(protocol::encode_frame(m));
+}
 
 void send_who_now(dir_ptr self) {
   auto& st = self->state;
@@ -171,13 +180,16 @@ login_reply login(dir_ptr self, const directory_env& env, login_request& req) {
   u.user = req.user;
   u.conn = req.conn;
   u.who = std::move(req.who);
+  u.jwt = req.jwt;
   u.encode(ctx.cfg.vip.mutually_secret);
-  for (size_t i = 0; i < env.channels.size(); ++i) {
-    const auto& cfg = ctx.cfg.public_channels[i];
-    if (!cfg.vip || u.who.vip || u.who.op) self->send(env.channels[i], join_atom::value, name, u.conn);
-  }
+  join_channels(self, env, u);
   // The blocklist sent before login: each name muted and blocked (protocol.md B.2).
   std::vector<relation_change> pre;
+  // The website's list (/api/blocklist) too; the page is sent a `block` for each name, so it keeps
+  // them in its cached blocklist as the reference's page does with the list embedded in it.
+  auto stored = st.stored_blocklists.find(name);
+  if (stored != st.stored_blocklists.end())
+    req.blocklist.insert(req.blocklist.end(), stored->second.begin(), stored->second.end());
   for (auto& b : req.blocklist) {
     pre.push_back({relation::mute, name, b, true});
     pre.push_back({relation::block, name, b, true});
@@ -188,6 +200,8 @@ login_reply login(dir_ptr self, const directory_env& env, login_request& req) {
   // presence, welcome messages. The echo is gathered from the channels that keep recent messages;
   // the rest follows once they answered.
   send_me(u);
+  if (stored != st.stored_blocklists.end())
+    for (auto& b : stored->second) send_block(u, b);
   who_changed(self);
   if (ctx.cfg.server.who_list_delay_ms > 0) send_first_who(self, u);  // (with 0 it went out just now)
   std::vector<caf::actor> echoing;
@@ -247,14 +261,50 @@ void direct_message(dir_ptr self, online& from, const std::string& to, protocol:
     a.dm_partners.insert(key.second);
     b.dm_partners.insert(key.first);
   }
-  if (filtered && filtered->report_message)
-    spdlog::warn("message filter report: '{}' to @{} (msgID {}): {}", sender, to, msg.msg_id, msg.message);
+  bool report = filtered && filtered->report_message;
+  auto reported = report ? msg : protocol::message{};
   self->send(t->second, dm_atom::value, std::move(msg), deliver);
+  // After the message itself, so the thread's context for the report includes it.
+  // (`sender` went with msg; `reported` is its copy.)
+  if (report && report_webhook_on(*st.ctx))
+    self->send(t->second, report_atom::value, filter_report_of(reported.username, "@" + to, reported),
+               protocol::connection_ptr{}, st.ctx);
+  else if (report)
+    filter_report(*st.ctx, reported.username, "@" + to, reported);
   if (sender_muted) notice(from, refusal::you_muted(to));
   if (filtered && !filtered->chat_server_response.empty()) notice(from, filtered->chat_server_response);
 }
 
 }  // namespace
+
+void join_channels(dir_ptr self, const directory_env& env, const online& u) {
+  const auto& name = u.who.username;
+  for (size_t i = 0; i < env.channels.size(); ++i) {
+    const auto& cfg = self->state.ctx->cfg.public_channels[i];
+    if (!cfg.vip || u.who.vip || u.who.op) self->send(env.channels[i], join_atom::value, name, u.conn);
+    else self->send(env.channels[i], leave_atom::value, name);
+  }
+}
+
+void rename_user(dir_ptr self, const directory_env& env, const std::string& from, const std::string& to) {
+  auto& st = self->state;
+  if (st.users.count(to)) sign_out(self, env, to, refusal::signed_in_elsewhere);  // the token proves the name
+  auto it = st.users.find(from);
+  if (it == st.users.end()) return;
+  online moved;
+  moved.user = it->second.user;
+  moved.conn = it->second.conn;
+  moved.who = it->second.who;
+  moved.jwt = it->second.jwt;
+  remove_user(self, env, from);  // DM threads close; the relations of the old name go
+  moved.who.username = to;
+  st.users[to] = std::move(moved);
+}
+
+const caf::actor* dm_thread_of(dir_ptr self, const std::string& a, const std::string& b) {
+  auto t = self->state.threads.find(thread_key(a, b));
+  return t == self->state.threads.end() ? nullptr : &t->second;
+}
 
 void send_to(const online& u, const protocol::message& m) { u.conn->send(protocol::encode_frame(m)); }
 
@@ -388,19 +438,14 @@ void block_now(dir_ptr self, const directory_env& env, const std::vector<std::st
   relate(self, env, changes);
   for (auto& a : present)
     for (auto& b : present)
-      if (a != b) {
-        protocol::message m;
-        m.action = "block";
-        m.username = b;
-        send_to(st.users.at(a), m);
-      }
+      if (a != b) send_block(st.users.at(a), b);
   if (!present.empty()) spdlog::info("api: block/now among {} online user(s)", present.size());
 }
 
 caf::behavior directory_behavior(dir_ptr self, directory_env env) {
   self->state.ctx = env.cell->current.load();
   self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) { return log_actor_exception("directory", e); });
-  return {
+  return caf::message_handler{
       [=](reconfig_atom) -> std::string { return reconfigure(self, env); },
       [=](login_atom, login_request& req) -> login_reply { return login(self, env, req); },
       [=](logout_atom, const std::string& username) {
@@ -434,6 +479,16 @@ caf::behavior directory_behavior(dir_ptr self, directory_env env) {
         on_relate(self, env, *u, action, std::move(changes));
       },
       [=](blocknow_atom, const std::vector<std::string>& usernames) { block_now(self, env, usernames); },
+      // The Report button (protocol.md B.2): a DM report goes through the conversation's thread,
+      // which adds the recent lines; the reporting user is told the outcome.
+      [=](report_atom, const std::string& username, protocol::report& r) {
+        auto* u = from_sender(self, username);
+        if (!u) return;
+        const caf::actor* thread = nullptr;
+        if (r.channel.rfind('@', 0) == 0) thread = dm_thread_of(self, username, r.channel.substr(1));
+        if (thread) return self->send(*thread, report_atom::value, std::move(r), u->conn, self->state.ctx);
+        send_report(*self->state.ctx, r, tell_by_notice(u->conn));
+      },
       [=](flush_atom) { who_timer(self); },
       [=](presence_atom) { flush_presence(self); },
       [=](command_atom, const std::string& username, const std::vector<std::string>& args) -> bool {
@@ -484,7 +539,7 @@ caf::behavior directory_behavior(dir_ptr self, directory_env env) {
         }
         return protocol::encode_statistics(names, blue, red);
       },
-  };
+  }.or_else(website_handlers(self, env));
 }
 
 }  // namespace

@@ -1,11 +1,18 @@
-// One actor per pair of users that talk privately: it delivers both copies of each DM.
+// One actor per pair of users that talk privately: it delivers both copies of each DM and keeps
+// the last few lines, for the context of a report about the conversation.
+#include <deque>
+
 #include "actors/actors.hpp"
+#include "actors/reports.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/names.hpp"
+#include "protocol/plain_text.hpp"
 
 namespace barertc::actors {
 namespace {
 
 struct dm_state {
+  std::deque<std::string> recent;  ///< "[sender] text", newest last (report_context_lines)
   static inline const char* name = "dm-thread";
 };
 
@@ -17,6 +24,9 @@ caf::behavior dm_behavior(caf::stateful_actor<dm_state>* self, std::string a, pr
       // their copy (naming the other party); the receiver's (naming the sender) only when the
       // directory's rules let it through (protocol.md B.5).
       [=](dm_atom, protocol::message msg, bool deliver) {
+        auto& recent = self->state.recent;
+        recent.push_back("[" + msg.username + "] " + std::string(protocol::trim(protocol::plain_text(msg.message))));
+        while (recent.size() > static_cast<size_t>(barertc::defaults::report_context_lines)) recent.pop_front();
         bool from_a = msg.username == a;
         const auto& other = from_a ? b : a;
         msg.channel = "@" + other;
@@ -24,6 +34,14 @@ caf::behavior dm_behavior(caf::stateful_actor<dm_state>* self, std::string a, pr
         if (!deliver) return;
         msg.channel = "@" + msg.username;
         (from_a ? b_conn : a_conn)->send(protocol::encode_frame(msg));
+      },
+      // A report about this conversation (the Report button, or a message filter when `tell_conn`
+      // is empty): the recent lines go in its comment.
+      [=](report_atom, protocol::report r, const protocol::connection_ptr& tell_conn, const context_ptr& ctx) {
+        auto& recent = self->state.recent;
+        if (!r.comment.empty()) r.comment += "\n\n";
+        r.comment += context_comment({recent.begin(), recent.end()});
+        send_report(*ctx, r, tell_conn ? tell_by_notice(tell_conn) : nullptr);
       },
   };
 }

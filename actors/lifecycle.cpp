@@ -1,9 +1,11 @@
 // Reloading settings.toml (/reconfigure, SIGHUP) and the /shutdown command.
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <csignal>
 
 #include "actors/roster.hpp"
+#include "protocol/codec.hpp"
 #include "protocol/markdown.hpp"
 
 namespace barertc::actors {
@@ -34,7 +36,7 @@ std::string reconfigure(dir_ptr self, const directory_env& env) {
     return "The list of public channels in " + esc(path) +
            " has changed: restart the server to apply it. Nothing was changed.";
   }
-  auto ctx = make_context(next, self->state.ctx->msg_ids);
+  auto ctx = make_context(next, self->state.ctx->msg_ids, self->state.ctx->webhooks);
   self->state.ctx = ctx;
   env.cell->current.store(ctx);
   for (auto& [name, u] : self->state.users) {
@@ -48,8 +50,20 @@ std::string reconfigure(dir_ptr self, const directory_env& env) {
          ". ([Server] Address, thread counts and connection limits apply at the next restart.)";
 }
 
-void request_shutdown() {
-  std::raise(SIGTERM);  // the network closes every socket with 1001 and the process exits 0
+namespace {
+std::atomic<bool> restart_asked{false};
 }
+
+void request_shutdown() {
+  if (restart_asked.exchange(true)) return;  // asked twice (/shutdown and /api/shutdown): one stop
+  std::raise(SIGTERM);  // the network closes every socket with 1001; main exits restart_exit_status
+}
+
+void reboot_notice(dir_ptr self) {
+  broadcast(self, protocol::encode_frame(protocol::chat_server(
+                      "The chat server is going down for a reboot NOW! Please reload in a moment.")));
+}
+
+bool restart_requested() { return restart_asked.load(); }
 
 }  // namespace barertc::actors

@@ -11,8 +11,10 @@
 #include "actors/relations.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/image.hpp"
+#include "protocol/jwt.hpp"
 #include "protocol/message.hpp"
 #include "protocol/transport.hpp"
+#include "protocol/webhook.hpp"
 #include "settings/settings.hpp"
 
 namespace barertc::actors {
@@ -48,6 +50,11 @@ using react_atom = caf::atom_constant<caf::atom("react")>;        ///< user -> d
 using echo_atom = caf::atom_constant<caf::atom("echo")>;          ///< directory -> channel: recent messages
 using decode_atom = caf::atom_constant<caf::atom("decode")>;      ///< user -> media: parse a large frame
 using image_atom = caf::atom_constant<caf::atom("image")>;        ///< user -> media: process a shared image
+using report_atom = caf::atom_constant<caf::atom("report")>;      ///< user -> directory -> dm-thread: a report
+using amend_atom = caf::atom_constant<caf::atom("amend")>;        ///< API -> directory -> user: new JWT claims
+using blocklist_atom = caf::atom_constant<caf::atom("blocklist")>; ///< API -> directory: a stored blocklist
+using discon_atom = caf::atom_constant<caf::atom("discon")>;      ///< API -> directory: /api/disconnect/now
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;  ///< API -> directory: /api/shutdown
 
 /// Logs an exception that escaped a handler of `actor_name` (CAF then ends that actor); returns the
 /// error it ends with. Handlers catch what they can; this makes the rest loud rather than silent.
@@ -70,11 +77,14 @@ struct context {
   std::shared_ptr<std::atomic<int64_t>> msg_ids;
   /// `[[MessageFilters]]`, compiled once per settings (RE2 matches are thread-safe).
   std::shared_ptr<const message_filters> filters;
+  /// Posts to the website's webhooks off the chat's threads (net/webhook_client.*); may be empty.
+  std::shared_ptr<const protocol::webhook_poster> webhooks;
 };
 using context_ptr = std::shared_ptr<const context>;
 
 /// Builds the context for a settings value (renders the welcome messages once).
-context_ptr make_context(const settings::settings& cfg, std::shared_ptr<std::atomic<int64_t>> msg_ids);
+context_ptr make_context(const settings::settings& cfg, std::shared_ptr<std::atomic<int64_t>> msg_ids,
+                         std::shared_ptr<const protocol::webhook_poster> webhooks);
 
 /// Where the current context is published after a reload, for connections not yet logged in and
 /// for the page. Actors hold their own copy and are sent the new one.
@@ -108,6 +118,8 @@ using image_result = std::variant<protocol::image::processed, protocol::image::r
 }  // namespace barertc::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::decode_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::jwt_claims)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::image_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::image::limits)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<barertc::protocol::frame>)

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "actors/roster.hpp"
+#include "actors/reports.hpp"
 #include "actors/refusals.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/command.hpp"
@@ -193,6 +194,17 @@ void nsfw(const call& c) {
              "for you by @" + esc(c.op_name()) + ".");
   who_changed(c.self);
   c.reply(esc(name) + "'s camera has been marked as Explicit.");
+  // The website hears of it when its report webhook is on (server.md E, source 4).
+  if (report_webhook_on(*c.self->state.ctx)) {
+    protocol::report r;
+    r.from_username = c.op_name();
+    r.about_username = name;
+    r.channel = "n/a";
+    r.timestamp = protocol::rfc3339(unix_now());
+    r.reason = "NSFW command issued";
+    r.message = "The operator marked " + name + "'s camera as Explicit with /nsfw.";
+    send_report(*c.self->state.ctx, r, {});
+  }
 }
 
 void cut(const call& c) {
@@ -239,8 +251,7 @@ void reconfigure_cmd(const call& c) {
 
 void shutdown_cmd(const call& c) {
   if (!c.no_args("Usage: `/shutdown` (no arguments).")) return;
-  broadcast(c.self, protocol::encode_frame(protocol::chat_server(
-                        "The chat server is going down for a reboot NOW! Please reload in a moment.")));
+  reboot_notice(c.self);
   request_shutdown();
 }
 

@@ -21,12 +21,15 @@ struct online : listed {
   caf::actor user;
   protocol::connection_ptr conn;
   std::set<std::string> dm_partners;  ///< Open DM threads, closed when either side leaves.
+  bool jwt = false;                   ///< Signed in by token: /api/amend-jwt may change the claims.
 };
 
 struct directory_state {
   std::map<std::string, online> users;  // sorted by name, like the who list
   std::map<std::pair<std::string, std::string>, caf::actor> threads;
   std::map<std::string, wall_clock::time_point> bans;  // in memory, keyed by username
+  /// Blocklists the website pushed (/api/blocklist), applied when that user next signs in.
+  std::map<std::string, std::vector<std::string>> stored_blocklists;
   relations rel;                                       ///< mutes, blocks, boots, invites
   bool flush_pending = false;
   steady::time_point first_change{};  ///< oldest change not yet in a sent who list
@@ -81,10 +84,25 @@ void open_camera(dir_ptr self, online& viewer, const std::string& target);
 /// candidate / sdp / watch / unwatch forwarded to the named peer.
 void relay_signal(dir_ptr self, online& from, const std::string& target, const protocol::message& msg);
 
+// website_requests.cpp
+/// The website's requests to the directory (/api/amend-jwt, /api/blocklist, /api/disconnect/now,
+/// /api/shutdown) and reports about DMs, as message handlers.
+caf::message_handler website_handlers(dir_ptr self, const directory_env& env);
+/// (Re)joins the public channels `u` may read (VIP channels: VIPs and operators), leaving the others.
+void join_channels(dir_ptr self, const directory_env& env, const online& u);
+/// A user signed in by token takes a new name (/api/amend-jwt): an online holder of that name is
+/// signed out, the old name's DM threads and relations go; the caller rejoins the channels.
+void rename_user(dir_ptr self, const directory_env& env, const std::string& from, const std::string& to);
+/// The DM thread of two users, or nullptr.
+const caf::actor* dm_thread_of(dir_ptr self, const std::string& a, const std::string& b);
+
 // lifecycle.cpp
 /// Re-reads settings.toml and hands the new settings to every actor; returns a report (HTML).
 std::string reconfigure(dir_ptr self, const directory_env& env);
-/// Stops the process as SIGTERM does (the network closes every socket with 1001).
+/// Stops the process as SIGTERM does (the network closes every socket with 1001), with the exit
+/// status that asks a supervisor to start it again (restart_exit_status).
 void request_shutdown();
+/// Tells everyone the server is going down for a reboot (/shutdown, /api/shutdown).
+void reboot_notice(dir_ptr self);
 
 }  // namespace barertc::actors

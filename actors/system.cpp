@@ -5,7 +5,8 @@
 
 #include "actors/actors.hpp"
 #include "actors/media.hpp"
-#include "protocol/admin_api.hpp"
+#include "actors/ask.hpp"
+#include "actors/website_api.hpp"
 #include "actors/chat.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/markdown.hpp"
@@ -55,7 +56,8 @@ caf::error log_actor_exception(const char* actor_name, std::exception_ptr& eptr)
   return caf::make_error(caf::sec::runtime_error, what);
 }
 
-context_ptr make_context(const settings::settings& s, std::shared_ptr<std::atomic<int64_t>> msg_ids) {
+context_ptr make_context(const settings::settings& s, std::shared_ptr<std::atomic<int64_t>> msg_ids,
+                         std::shared_ptr<const protocol::webhook_poster> webhooks) {
   auto c = std::make_shared<context>();
   c->cfg = s;
   for (auto& ch : s.public_channels)
@@ -69,6 +71,7 @@ context_ptr make_context(const settings::settings& s, std::shared_ptr<std::atomi
   c->disconnect = protocol::encode_frame(disconnect);
   c->msg_ids = std::move(msg_ids);
   c->filters = std::make_shared<const message_filters>(s.message_filters);
+  c->webhooks = std::move(webhooks);
   return c;
 }
 
@@ -80,11 +83,12 @@ struct chat::impl {
   caf::actor directory;
   std::shared_ptr<media_pool> media;
 
-  impl(const settings::settings& s, const std::string& path)
+  impl(const settings::settings& s, const std::string& path, protocol::webhook_poster webhooks)
       : system(configure(cfg, s)), media(std::make_shared<media_pool>(system, s.server.image_workers)) {
     // msgIDs start at the start-up time in unix seconds (protocol.md B.5).
     auto ids = std::make_shared<std::atomic<int64_t>>(unix_now());
-    cell->current.store(make_context(s, ids));
+    cell->current.store(
+        make_context(s, ids, std::make_shared<const protocol::webhook_poster>(std::move(webhooks))));
     cell->path = path;
     std::vector<caf::actor> ordered;
     for (auto& ch : s.public_channels) {
@@ -96,8 +100,10 @@ struct chat::impl {
   }
 };
 
-chat::chat(const settings::settings& cfg, const std::string& settings_path)
-    : impl_(std::make_unique<impl>(cfg, settings_path)) {}
+chat::chat(const settings::settings& cfg, const std::string& settings_path, protocol::webhook_poster webhooks)
+    : impl_(std::make_unique<impl>(cfg, settings_path, std::move(webhooks))) {}
+
+bool chat::restart_requested() { return actors::restart_requested(); }
 
 chat::~chat() { shutdown(); }
 
@@ -109,32 +115,14 @@ protocol::handler_ptr chat::connect(protocol::connection_ptr conn) {
 
 settings::settings chat::current_settings() const { return impl_->cell->current.load()->cfg; }
 
-/// Runs one request against the directory from a short-lived actor; `fallback` on failure.
-template <class... Ts>
-static void ask_directory(caf::actor_system& sys, caf::actor dir, std::function<void(std::string)> done,
-                          std::string fallback, Ts... xs) {
-  sys.spawn([=](caf::event_based_actor* self) {
-    self->request(dir, std::chrono::seconds(barertc::defaults::ask_timeout_seconds), xs...)
-        .then([done](const std::string& s) { done(s); }, [done, fallback](const caf::error&) { done(fallback); });
-  });
-}
-
 void chat::statistics(std::function<void(std::string)> done) {
-  ask_directory(impl_->system, impl_->directory, std::move(done), R"({"UserCount":0,"Usernames":[]})",
-                stats_atom::value);
+  ask<std::string>(impl_->system, impl_->directory, std::move(done), R"({"UserCount":0,"Usernames":[]})",
+                   stats_atom::value);
 }
 
 void chat::api(const std::string& path, bool post, std::string_view content_type, const std::string& body,
                std::function<void(int, std::string)> done) {
-  auto key = impl_->cell->current.load()->cfg.admin_api_key;
-  auto answer = [&](const protocol::api_reply& r) { done(r.status, r.body); };
-  if (path == "/api/block/now") {
-    auto parsed = protocol::parse_block_now(post, content_type, body, key);
-    if (auto* err = std::get_if<protocol::api_reply>(&parsed)) return answer(*err);
-    caf::anon_send(impl_->directory, blocknow_atom::value, std::get<protocol::block_now_request>(parsed).usernames);
-    return answer(protocol::api_ok());
-  }
-  answer(protocol::api_error(404, "Not found"));
+  website_api({&impl_->system, impl_->directory, impl_->cell}, path, post, content_type, body, std::move(done));
 }
 
 void chat::gauges(std::function<void(protocol::chat_gauges)> done) {
@@ -177,7 +165,7 @@ void chat::alive(std::chrono::milliseconds bound, std::function<void(bool)> done
 }
 
 void chat::reload(std::function<void(std::string)> done) {
-  ask_directory(impl_->system, impl_->directory, std::move(done), "the chat did not answer", reconfig_atom::value);
+  ask<std::string>(impl_->system, impl_->directory, std::move(done), "the chat did not answer", reconfig_atom::value);
 }
 
 void chat::shutdown() {

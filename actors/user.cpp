@@ -8,6 +8,7 @@
 #include "actors/actors.hpp"
 #include "actors/media.hpp"
 #include "actors/refusals.hpp"
+#include "actors/reports.hpp"
 #include "protocol/plain_text.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/command.hpp"
@@ -78,7 +79,8 @@ bool take_token(self_ptr self, const user_env& env) {
 }
 
 
-/// Fills the who entry from verified claims (server.md D.2).
+}  // namespace
+
 void apply_claims(protocol::who_entry& who, const protocol::jwt_claims& c, const settings::settings& cfg) {
   who.op = c.op;
   who.vip = c.vip;
@@ -88,6 +90,8 @@ void apply_claims(protocol::who_entry& who, const protocol::jwt_claims& c, const
   who.emoji = protocol::display_text(c.emoji.substr(0, c.emoji.find(' ')), 16);
   who.gender = protocol::display_text(c.gender, 16);
 }
+
+namespace {
 
 void on_login(self_ptr self, const user_env& env, protocol::message& msg) {
   auto& s = self->state;
@@ -249,15 +253,15 @@ std::optional<destination> destination_of(self_ptr self, const user_env& env, co
   return destination{false, channel, found};
 }
 
-/// A message filter matched (server.md G.6): the ChatServer response, and the report (logged
-/// until the website's report webhook exists; operators are only told).
+/// A message filter matched (server.md G.6): the ChatServer response, and the report (to the
+/// report webhook when it is on, else logged; operators are only told).
 void filter_matched(self_ptr self, const user_env& env, const settings::message_filter& f,
                     const protocol::message& out, const std::string& where) {
   if (f.report_message) {
     if (self->state.op)
       notice(env, refusal::filter_would_report, out.channel);
     else
-      spdlog::warn("message filter report: '{}' in {} (msgID {}): {}", out.username, where, out.msg_id, out.message);
+      filter_report(*self->state.ctx, out.username, where, out);
   }
   if (!f.chat_server_response.empty()) notice(env, f.chat_server_response, out.channel);
 }
@@ -407,6 +411,28 @@ void on_relation(self_ptr self, const user_env& env, protocol::message& msg) {
   self->send(env.directory, relate_atom::value, self->state.username, action, std::move(changes));
 }
 
+/// The Report button (protocol.md B.2): to the report webhook; a DM report goes through the
+/// directory to the conversation's thread, which adds the recent lines. The user is told the outcome.
+void on_report(self_ptr self, const user_env& env, protocol::message& msg) {
+  if (!take_token(self, env)) return;
+  auto& ctx = *self->state.ctx;
+  auto limit = static_cast<size_t>(ctx.cfg.server.max_text_length);
+  for (auto* field : {&msg.username, &msg.channel, &msg.timestamp, &msg.reason, &msg.message, &msg.comment})
+    if (protocol::utf8_length(*field) > limit)
+      return notice(env, "Your report is too long: each field may have " + std::to_string(limit) + " characters.");
+  protocol::report r;
+  r.from_username = self->state.username;
+  r.about_username = std::move(msg.username);
+  r.channel = std::move(msg.channel);
+  r.timestamp = msg.timestamp.empty() ? protocol::rfc3339(unix_now()) : std::move(msg.timestamp);
+  r.reason = std::move(msg.reason);
+  r.message = std::move(msg.message);
+  r.comment = std::move(msg.comment);
+  spdlog::info("report from '{}' about '{}' in {}: {}", r.from_username, r.about_username, r.channel, r.reason);
+  if (r.channel.rfind('@', 0) == 0) return self->send(env.directory, report_atom::value, self->state.username, std::move(r));
+  send_report(ctx, r, tell_by_notice(env.conn));
+}
+
 void on_decoded(self_ptr self, const user_env& env, decode_result& decoded) {
   if (auto* err = std::get_if<protocol::decode_error>(&decoded))
     return notice(env, protocol::escape_html(err->text));
@@ -419,7 +445,7 @@ void on_decoded(self_ptr self, const user_env& env, decode_result& decoded) {
     return on_relation(self, env, msg);
   bool known = action == "me" || action == "message" || action == "open" || action == "candidate" ||
                action == "sdp" || action == "watch" || action == "unwatch" || action == "file" ||
-               action == "takeback" || action == "react";
+               action == "takeback" || action == "react" || action == "report";
   if (!known)
     return notice(env, "Unsupported message type: " + protocol::escape_html(action));
   if (self->state.username.empty()) return notice(env, "You must log in first.");
@@ -428,6 +454,7 @@ void on_decoded(self_ptr self, const user_env& env, decode_result& decoded) {
   if (action == "file") return on_file(self, env, msg);
   if (action == "takeback") return on_takeback(self, env, msg);
   if (action == "react") return on_react(self, env, msg);
+  if (action == "report") return on_report(self, env, msg);
   auto target = std::string(protocol::trim(msg.username));
   if (target.empty())
     return notice(env, "The " + protocol::escape_html(action) + " message needs a username: whom is it for?");
@@ -463,6 +490,20 @@ void on_text(self_ptr self, const user_env& env, std::string& text) {
           });
 }
 
+/// The keep-alive. JWT users get a fresh token (same claims, 5 minutes) so reconnects still sign
+/// in, and the rules of their claims.
+void send_ping(self_ptr self, const user_env& env) {
+  if (auto& c = self->state.claims) {
+    protocol::message ping;
+    ping.action = "ping";
+    ping.jwt = protocol::resign_jwt(*c, self->state.ctx->cfg.jwt.secret_key, unix_now(), 300);
+    ping.jwt_rules = protocol::jwt_rules(c->rules);
+    env.conn->send(protocol::encode_frame(ping));
+  } else {
+    env.conn->send(self->state.ctx->ping);
+  }
+}
+
 caf::behavior user_behavior(self_ptr self, user_env env) {
   self->state.ctx = env.ctx;
   // What no handler caught: the user is logged out and the connection closed with 1011, so
@@ -489,16 +530,7 @@ caf::behavior user_behavior(self_ptr self, user_env env) {
                         std::to_string(bytes) + " bytes).");
       },
       [=](ping_atom) {
-        if (auto& c = self->state.claims) {
-          // JWT users get a fresh token (same claims, 5 minutes) so reconnects still sign in.
-          protocol::message ping;
-          ping.action = "ping";
-          ping.jwt = protocol::resign_jwt(*c, self->state.ctx->cfg.jwt.secret_key, unix_now(), 300);
-          ping.jwt_rules = protocol::jwt_rules(c->rules);
-          env.conn->send(protocol::encode_frame(ping));
-        } else {
-          env.conn->send(self->state.ctx->ping);
-        }
+        send_ping(self, env);
         self->delayed_send(self, std::chrono::seconds(self->state.ctx->cfg.server.ping_interval), ping_atom::value);
       },
       [=](deadline_atom) {
@@ -513,6 +545,13 @@ caf::behavior user_behavior(self_ptr self, user_env env) {
         self->state.op = false;
       },
       [=](op_atom, bool op) { self->state.op = op; },
+      // /api/amend-jwt: the new claims, and at once a ping with the token and rules they give.
+      [=](amend_atom, const protocol::jwt_claims& claims) {
+        if (!self->state.claims || self->state.username.empty()) return;
+        self->state.claims = claims;
+        self->state.username = claims.subject;  // the directory may have renamed us
+        send_ping(self, env);
+      },
       [=](reconfig_atom, const context_ptr& ctx) { self->state.ctx = ctx; },
       [=](closed_atom) {
         if (!self->state.username.empty()) self->send(env.directory, logout_atom::value, self->state.username);

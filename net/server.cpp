@@ -1,6 +1,7 @@
 // Beast listener, HTTP sessions and WebSocket sessions (the style of Beast's chat-multi example,
 // with a bounded send queue, an inbound size limit and a graceful shutdown).
 #include "net/server.hpp"
+#include "protocol/admin_api.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -651,10 +652,14 @@ class http_session : public std::enable_shared_from_this<http_session> {
       return refuse(http::status::request_header_fields_too_large,
                     "Request headers too large: the limit is " + std::to_string(srv_->opts.max_header_bytes) +
                         " bytes (MaxHeaderBytes).\n");
-    if (ec == http::error::body_limit)
-      return refuse(http::status::payload_too_large,
-                    "Request body too large: the limit is " + std::to_string(srv_->opts.max_body_bytes) +
-                        " bytes (MaxBodyBytes).\n");
+    if (ec == http::error::body_limit) {
+      auto why = "Request body too large: the limit is " + std::to_string(srv_->opts.max_body_bytes) +
+                 " bytes (MaxBodyBytes).";
+      // The website's APIs answer in JSON, errors included (server.md D.3).
+      if (parser_->get().target().rfind("/api/", 0) == 0)
+        return refuse(http::status::payload_too_large, protocol::api_error(413, why).body, "application/json");
+      return refuse(http::status::payload_too_large, why + "\n");
+    }
     if (ec) return;
     auto req = parser_->release();
     head_ = req.method() == http::verb::head;
@@ -796,7 +801,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   }
 
   /// Answers a request that could not be read in full, then closes the connection.
-  void refuse(http::status status, std::string body) {
+  void refuse(http::status status, std::string body, const char* content_type = "text/plain; charset=utf-8") {
     // The headers read so far name the client behind a proxy (a header block over the limit may
     // not have got that far; then the socket's address is all there is).
     const auto& partial = parser_->get();
@@ -804,7 +809,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
                  client_ip(socket_ip(), srv_->opts.use_x_forwarded_for, partial["X-Real-IP"], partial["X-Forwarded-For"]));
     response res{status, 11};
     res.set(http::field::server, "BareRTC");
-    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.set(http::field::content_type, content_type);
     res.keep_alive(false);
     res.body() = std::move(body);
     res.prepare_payload();

@@ -5,13 +5,19 @@
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <functional>
 
 namespace barertc::protocol {
 namespace {
 
-api_reply reply(int status, bool ok, std::string_view error) {
+using pretty_t = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+api_reply reply(int status, bool ok, std::string_view error, const std::function<void(pretty_t&)>& extra = {}) {
   rapidjson::StringBuffer buf;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+  pretty_t w(buf);
   w.SetIndent(' ', 2);
   w.StartObject();
   w.Key("OK");
@@ -20,6 +26,7 @@ api_reply reply(int status, bool ok, std::string_view error) {
     w.Key("Error");
     w.String(error.data(), static_cast<rapidjson::SizeType>(error.size()));
   }
+  if (extra) extra(w);
   w.EndObject();
   return {status, std::string(buf.GetString(), buf.GetSize()) + "\n"};
 }
@@ -29,29 +36,144 @@ bool key_matches(const rapidjson::Value& given, const std::string& key) {
   return CRYPTO_memcmp(given.GetString(), key.data(), key.size()) == 0;
 }
 
+/// Reads the fields of one request object; the first problem becomes a 400 naming the field.
+class fields {
+ public:
+  explicit fields(const rapidjson::Value& obj) : obj_(obj) {}
+  std::string error;
+
+  void str(const char* key, std::string& out, bool required = true) {
+    auto it = obj_.FindMember(key);
+    if (it == obj_.MemberEnd() || it->value.IsNull()) {
+      if (required) fail(std::string("'") + key + "' is missing");
+      return;
+    }
+    if (!it->value.IsString()) return fail(std::string("'") + key + "' must be a string");
+    out.assign(it->value.GetString(), it->value.GetStringLength());
+    if (required && out.empty()) fail(std::string("'") + key + "' must not be empty");
+  }
+  void names(const char* key, std::vector<std::string>& out, bool required = true) {
+    auto it = obj_.FindMember(key);
+    if (it == obj_.MemberEnd() || it->value.IsNull()) {
+      if (required) fail(std::string("'") + key + "' must be an array of usernames");
+      return;
+    }
+    if (!it->value.IsArray()) return fail(std::string("'") + key + "' must be an array of usernames");
+    for (auto& n : it->value.GetArray()) {
+      if (!n.IsString()) return fail(std::string("'") + key + "' must be an array of usernames");
+      out.emplace_back(n.GetString(), n.GetStringLength());
+    }
+  }
+  void boolean(const char* key, bool& out) {
+    auto it = obj_.FindMember(key);
+    if (it == obj_.MemberEnd() || it->value.IsNull()) return;
+    if (!it->value.IsBool()) return fail(std::string("'") + key + "' must be true or false");
+    out = it->value.GetBool();
+  }
+
+ private:
+  void fail(std::string e) {
+    if (error.empty()) error = std::move(e);
+  }
+  const rapidjson::Value& obj_;
+};
+
+template <class T>
+api_request checked(fields& f, T&& request) {
+  if (!f.error.empty()) return api_error(400, f.error);
+  return std::forward<T>(request);
+}
+
+std::string compact(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  v.Accept(w);
+  return {buf.GetString(), buf.GetSize()};
+}
+
 }  // namespace
 
 api_reply api_ok() { return reply(200, true, {}); }
 api_reply api_error(int status, std::string_view error) { return reply(status, false, error); }
 
-std::variant<block_now_request, api_reply> parse_block_now(bool post, std::string_view content_type,
-                                                           std::string_view body, const std::string& api_key) {
+api_reply api_ok_jwt(std::string_view token) {
+  return reply(200, true, {}, [&](pretty_t& w) {
+    w.Key("JWT");
+    w.String(token.data(), static_cast<rapidjson::SizeType>(token.size()));
+  });
+}
+
+api_reply api_ok_removed(int64_t removed) {
+  return reply(200, true, {}, [&](pretty_t& w) {
+    w.Key("Removed");
+    w.Int64(removed);
+  });
+}
+
+api_request parse_api(std::string_view path, bool post, std::string_view content_type, std::string_view body,
+                      const std::string& api_key) {
+  static const char* known[] = {"/api/block/now", "/api/authenticate", "/api/amend-jwt", "/api/shutdown",
+                                "/api/blocklist", "/api/disconnect/now", "/api/profile"};
+  if (std::find(std::begin(known), std::end(known), path) == std::end(known)) return api_error(404, "Not found");
   if (!post) return api_error(400, "Only POST methods allowed");
   if (content_type != "application/json") return api_error(400, "Only application/json content-types allowed");
   rapidjson::Document d;
   d.Parse(body.data(), body.size());
   if (d.HasParseError() || !d.IsObject()) return api_error(400, "The request body is not a JSON object");
+  fields f(d);
+  if (path == "/api/profile") {
+    profile_request r;
+    f.str("JWTToken", r.token);
+    f.str("Username", r.username);
+    return checked(f, std::move(r));
+  }
   auto key = d.FindMember("APIKey");
   if (key == d.MemberEnd() || !key_matches(key->value, api_key)) return api_error(401, "Authentication denied");
-  auto names = d.FindMember("Usernames");
-  if (names == d.MemberEnd() || !names->value.IsArray())
-    return api_error(400, "'Usernames' must be an array of usernames");
-  block_now_request r;
-  for (auto& n : names->value.GetArray()) {
-    if (!n.IsString()) return api_error(400, "'Usernames' must be an array of usernames");
-    r.usernames.emplace_back(n.GetString(), n.GetStringLength());
+  if (path == "/api/block/now") {
+    block_now_request r;
+    f.names("Usernames", r.usernames);
+    return checked(f, std::move(r));
   }
-  return r;
+  if (path == "/api/authenticate") {
+    auto c = d.FindMember("Claims");
+    if (c == d.MemberEnd() || !c->value.IsObject()) return api_error(400, "'Claims' must be an object");
+    fields claims(c->value);
+    std::string sub;
+    claims.str("sub", sub);
+    if (!claims.error.empty()) return api_error(400, "Claims: " + claims.error);
+    return authenticate_request{compact(c->value)};
+  }
+  if (path == "/api/amend-jwt") {
+    amend_request r;
+    f.str("Username", r.username);
+    f.str("JWTToken", r.token);
+    return checked(f, std::move(r));
+  }
+  if (path == "/api/shutdown") return shutdown_request{};
+  if (path == "/api/blocklist") {
+    blocklist_request r;
+    f.str("Username", r.username);
+    f.names("Blocklist", r.blocklist);
+    return checked(f, std::move(r));
+  }
+  disconnect_request r;  // /api/disconnect/now
+  f.names("Usernames", r.usernames);
+  f.str("Message", r.message, false);
+  f.boolean("Kick", r.kick);
+  return checked(f, std::move(r));
+}
+
+std::string authenticate_payload(std::string_view claims_json, int64_t now_unix, int64_t lifetime_seconds) {
+  rapidjson::Document d;
+  d.Parse(claims_json.data(), claims_json.size());
+  if (!d.IsObject()) d.SetObject();
+  auto set = [&](const char* key, int64_t v) {
+    if (auto it = d.FindMember(key); it != d.MemberEnd()) it->value.SetInt64(v);
+    else d.AddMember(rapidjson::Value(key, d.GetAllocator()), rapidjson::Value(v), d.GetAllocator());
+  };
+  set("iat", now_unix);
+  set("exp", now_unix + lifetime_seconds);
+  return compact(d);
 }
 
 }  // namespace barertc::protocol

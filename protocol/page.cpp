@@ -76,6 +76,17 @@ std::string page_config_json(const settings::settings& cfg, std::string_view tok
   str(w, "Icon", cfg.vip.icon);
   boolean(w, "MutuallySecret", cfg.vip.mutually_secret);
   w.EndObject();
+  // Which webhooks are on (server.md E): the Report button and the profile card's details follow
+  // them. Their URLs stay on the server.
+  w.Key("WebhookURLs");
+  w.StartArray();
+  for (auto& h : cfg.webhook_urls) {
+    w.StartObject();
+    str(w, "Name", h.name);
+    boolean(w, "Enabled", !cfg.webhook_url(h.name).empty());
+    w.EndObject();
+  }
+  w.EndArray();
   w.Key("JWT");
   w.StartObject();
   boolean(w, "Enabled", cfg.jwt.enabled);

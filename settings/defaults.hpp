@@ -69,5 +69,14 @@ inline constexpr int static_max_age_seconds = 300;      ///< Unhashed static fil
 // ---- Process (main.cpp, actors/system.cpp) -------------------------------------------------
 inline constexpr int heap_trim_seconds = 5;             ///< Idle memory goes back to the kernel.
 inline constexpr int ask_timeout_seconds = 5;           ///< /api/statistics, /metrics ask the actors.
+inline constexpr int shutdown_grace_ms = 2000;          ///< /shutdown, /api/shutdown: the reboot notice reaches everyone first.
+inline constexpr int restart_exit_status = 75;          ///< /shutdown exits EX_TEMPFAIL, so Restart=on-failure restarts.
+
+// ---- Webhooks (net/webhook_client.cpp, server.md E) ---------------------------------------
+inline constexpr int webhook_timeout_seconds = 10;      ///< The reference waits 10 s for the website.
+inline constexpr int webhook_in_flight = 4;             ///< Calls at once: a slow website ties up 4 threads, not the chat.
+inline constexpr int webhook_queue = 256;               ///< Calls waiting; more are dropped and logged (a report storm).
+inline constexpr int64_t webhook_reply_bytes = 64 << 10; ///< A profile card's reply; more is cut off and refused.
+inline constexpr int report_context_lines = 30;         ///< Recent DM lines a report carries (server.md E).
 
 }  // namespace barertc::defaults

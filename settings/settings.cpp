@@ -1,6 +1,7 @@
 #include "settings/settings.hpp"
 
 #include <arpa/inet.h>
+#include <openssl/rand.h>
 #include <fcntl.h>
 #include <re2/re2.h>
 #include <toml++/toml.h>
@@ -10,25 +11,24 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <set>
 #include <sstream>
 
 namespace barertc::settings {
 namespace {
 
+/// A version 4 UUID from OpenSSL's CSPRNG: the AdminAPIKey guards the website's APIs.
 std::string random_uuid() {
-  std::random_device rd;
-  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
-  std::uniform_int_distribution<int> hex(0, 15);
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes for the AdminAPIKey");
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
   std::string out;
   const char* digits = "0123456789abcdef";
-  for (int i = 0; i < 32; ++i) {
-    if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
-    int d = hex(gen);
-    if (i == 12) d = 4;
-    if (i == 16) d = 8 | (d & 3);
-    out += digits[d];
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += digits[bytes[i] >> 4];
+    out += digits[bytes[i] & 15];
   }
   return out;
 }
@@ -171,17 +171,26 @@ void read_channels(table_reader& top, const std::string& source, errors& errs, s
   }
 }
 
+/// Calls `read(table, prefix, reader)` for each table of the array of tables `key` ([[key]]).
+template <class F>
+void each_table(table_reader& top, const char* key, const std::string& source, errors& errs, F read) {
+  auto* n = top.take(key);
+  if (!n) return;
+  auto* arr = n->as_array();
+  if (!arr || !arr->is_array_of_tables())
+    return top.bad(*n, key, std::string("an array of tables ([[") + key + "]])");
+  for (size_t i = 0; i < arr->size(); ++i) {
+    auto prefix = std::string(key) + "[" + std::to_string(i) + "].";
+    auto& tbl = *arr->get(i)->as_table();
+    table_reader r(tbl, prefix, source, errs);
+    read(tbl, prefix, r);
+  }
+}
+
 /// `[[MessageFilters]]`: each phrase must compile as an RE2 expression; a bad one is reported
 /// with its line and RE2's reason.
 void read_filters(table_reader& top, const std::string& source, errors& errs, settings& s) {
-  auto* n = top.take("MessageFilters");
-  if (!n) return;
-  auto* arr = n->as_array();
-  if (!arr || !arr->is_array_of_tables()) return top.bad(*n, "MessageFilters", "an array of tables ([[MessageFilters]])");
-  for (size_t i = 0; i < arr->size(); ++i) {
-    auto& tbl = *arr->get(i)->as_table();
-    auto prefix = "MessageFilters[" + std::to_string(i) + "].";
-    table_reader r(tbl, prefix, source, errs);
+  each_table(top, "MessageFilters", source, errs, [&](const toml::table& tbl, const std::string& prefix, table_reader& r) {
     message_filter f;
     r.boolean("Enabled", f.enabled);
     r.boolean("PublicChannels", f.public_channels);
@@ -207,7 +216,24 @@ void read_filters(table_reader& top, const std::string& source, errors& errs, se
       }
     }
     s.message_filters.push_back(std::move(f));
-  }
+  });
+}
+
+/// `[[WebhookURLs]]`: Name is `report` or `profile`; an enabled one needs an http(s) URL.
+void read_webhooks(table_reader& top, const std::string& source, errors& errs, settings& s) {
+  each_table(top, "WebhookURLs", source, errs, [&](const toml::table& tbl, const std::string& prefix, table_reader& r) {
+    webhook w;
+    r.str("Name", w.name);
+    r.boolean("Enabled", w.enabled);
+    r.str("URL", w.url);
+    r.unknown_keys_are("key");
+    auto where = r.where(tbl);
+    if (w.name != "report" && w.name != "profile")
+      errs.problems.push_back(where + "'" + prefix + "Name' must be \"report\" or \"profile\"");
+    else if (w.enabled && w.url.rfind("http://", 0) != 0 && w.url.rfind("https://", 0) != 0)
+      errs.problems.push_back(where + "'" + prefix + "URL' must be an http:// or https:// URL when Enabled");
+    s.webhook_urls.push_back(std::move(w));
+  });
 }
 
 }  // namespace
@@ -339,9 +365,10 @@ std::variant<settings, errors> parse(std::string_view text, const std::string& s
   }
   read_channels(top, source, errs, s);
   read_filters(top, source, errs, s);
+  read_webhooks(top, source, errs, s);
   // Sections of the reference server that this server does not act on yet: accepted, so a file
   // written for it loads, and reported, so nobody believes they are in force.
-  for (auto* key : {"WebhookURLs", "ModerationRule", "DirectMessageHistory", "DMLinkSpamProtection", "Logging"})
+  for (auto* key : {"ModerationRule", "DirectMessageHistory", "DMLinkSpamProtection", "Logging"})
     if (auto* n = top.take(key))
       s.warnings.push_back(top.where(*n) + "'" + key + "' is not used by this server yet; its settings have no effect");
   top.unknown_keys_are("key");
@@ -536,6 +563,11 @@ std::string to_toml(const settings& s) {
       << "ReportMessage = " << yes(f.report_message) << "\n"
       << "ChatServerResponse = " << quote(f.chat_server_response) << "\n";
   }
+  for (auto& w : s.webhook_urls)
+    o << "\n[[WebhookURLs]]  # report or profile: POSTs to your website (docs/configuration.md)\n"
+      << "Name = " << quote(w.name) << "\n"
+      << "Enabled = " << yes(w.enabled) << "\n"
+      << "URL = " << quote(w.url) << "\n";
   o << "\n[Strings]\n"
     << "ModRuleErrorCameraAlwaysNSFW = " << quote(s.strings.mod_rule_error_camera_always_nsfw) << "\n"
     << "ModRuleErrorNoBroadcast = " << quote(s.strings.mod_rule_error_no_broadcast) << "\n"

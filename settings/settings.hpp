@@ -92,6 +92,13 @@ struct message_filter {
   std::string chat_server_response;  ///< HTML told to the sender when the filter matches.
 };
 
+/// One `[[WebhookURLs]]` entry (server.md A.4, E): `report` or `profile`.
+struct webhook {
+  std::string name;
+  bool enabled = false;
+  std::string url;
+};
+
 /// `[Strings]`: texts shown when a moderation rule stops an action (server.md A.4).
 struct strings {
   std::string mod_rule_error_camera_always_nsfw =
@@ -128,7 +135,14 @@ struct settings {
   struct vip vip;
   struct server server;
   std::vector<message_filter> message_filters;
+  std::vector<webhook> webhook_urls;
   struct strings strings;
+  /// The URL of the enabled webhook called `name`, or empty.
+  std::string webhook_url(std::string_view name) const {
+    for (auto& w : webhook_urls)
+      if (w.enabled && w.name == name && !w.url.empty()) return w.url;
+    return {};
+  }
   /// Things worth an operator's attention that do not stop the server (`file:line: ...`): sections
   /// it does not act on yet, a strict JWT without a landing page. Not part of the file.
   std::vector<std::string> warnings;

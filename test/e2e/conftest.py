@@ -10,6 +10,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -134,6 +135,18 @@ def token(sub="alice", key=SECRET, alg="HS256", expires_in=3600, **claims):
     if sub is None:
         del payload["sub"]
     return pyjwt.encode(payload, key if alg != "none" else None, algorithm=alg)
+
+
+def post_json(server, path, body, content_type="application/json", timeout=5):
+    """POSTs `body` (an object, or raw bytes) to one of the website's APIs; (status, decoded JSON)."""
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{server.port}{path}", data=data,
+                                 headers={"Content-Type": content_type}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import room, Client, Server, run, settings_text, token
+from conftest import room, Client, Server, post_json, run, settings_text, token
 
 API_KEY = "relations-api-key"
 ACTIVE, MUTUAL_REQUIRED, MUTUAL_OPEN, VIP_ONLY, INVITED = 1, 16, 32, 64, 128
@@ -255,19 +255,6 @@ async def test_vip_channel_reaches_vips_and_operators_only(server):
     await gus.send(action="message", channel="vips", message="let me in")
     assert (await gus.notice("VIP"))["message"] == "That channel is for VIP members only."
     assert not await lobby_lines(vic)
-
-
-def post_json(server, path, body, content_type="application/json"):
-    import urllib.error
-    import urllib.request
-    data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    req = urllib.request.Request(server.url.replace("ws://", "http://").replace("/ws", path), data=data,
-                                 headers={"Content-Type": content_type}, method="POST")
-    try:
-        with urllib.request.urlopen(req, timeout=5) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
 
 
 @run

@@ -176,9 +176,29 @@ TEST_CASE("new files require exp and are written 0600; old files without the key
 
 TEST_CASE("sections the server does not act on are warnings with their line", "[settings]") {
   auto s = parsed("[Logging]\nEnabled = true\n\n[[WebhookURLs]]\nName = \"report\"\n");
-  REQUIRE(s.warnings.size() == 2);
+  REQUIRE(s.warnings.size() == 1);
   CHECK(mentions(s.warnings, "x:1: 'Logging' is not used by this server yet"));
-  CHECK(mentions(s.warnings, "'WebhookURLs' is not used"));
+}
+
+TEST_CASE("[[WebhookURLs]] are read, checked, and written back", "[settings]") {
+  auto s = parsed("[[WebhookURLs]]\nName = \"report\"\nEnabled = true\nURL = \"http://127.0.0.1:1/r\"\n"
+                  "[[WebhookURLs]]\nName = \"profile\"\nEnabled = false\nURL = \"http://x/p\"\n");
+  CHECK(s.webhook_url("report") == "http://127.0.0.1:1/r");
+  CHECK(s.webhook_url("profile").empty());  // not enabled
+  auto again = parse(to_toml(s), "written");
+  REQUIRE(std::holds_alternative<settings>(again));
+  CHECK(std::get<settings>(again).webhook_url("report") == "http://127.0.0.1:1/r");
+  CHECK(mentions(problems(std::string(minimal) + "[[WebhookURLs]]\nName = \"reports\"\n"), "must be \"report\" or"));
+  CHECK(mentions(problems(std::string(minimal) + "[[WebhookURLs]]\nName = \"report\"\nEnabled = true\nURL = \"ftp://x\"\n"),
+                 "http:// or https://"));
+}
+
+TEST_CASE("a new AdminAPIKey is a random version 4 UUID", "[settings]") {
+  auto a = defaults().admin_api_key, b = defaults().admin_api_key;
+  CHECK(a != b);
+  REQUIRE(a.size() == 36);
+  CHECK(a[14] == '4');
+  CHECK(std::string("89ab").find(a[19]) != std::string::npos);
 }
 
 TEST_CASE("load checks the address and the JWT secret, and warns of a strict JWT without a landing page",

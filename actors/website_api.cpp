@@ -1,0 +1,108 @@
+// The website's JSON APIs (server.md D.3): each checked request is answered here, by the
+// directory, or by the profile webhook.
+#include "actors/website_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "actors/ask.hpp"
+#include "protocol/admin_api.hpp"
+#include "protocol/jwt.hpp"
+
+namespace barertc::actors {
+namespace {
+
+using protocol::api_error;
+using done_fn = std::function<void(int, std::string)>;
+
+void answer(const done_fn& done, const protocol::api_reply& r) { done(r.status, r.body); }
+
+/// A token from the website (amend-jwt) or a chat page (profile), checked against [JWT].
+std::variant<protocol::jwt_claims, protocol::api_reply> verified(const settings::settings& cfg, const std::string& token,
+                                                                 int refused_status) {
+  if (!cfg.jwt.enabled) return api_error(400, "JWT authentication is not enabled on this server");
+  auto v = protocol::verify_jwt(token, cfg.jwt, unix_now());
+  if (auto* no = std::get_if<protocol::jwt_refusal>(&v)) return api_error(refused_status, "Invalid JWT token: " + no->reason);
+  return std::get<protocol::jwt_claims>(std::move(v));
+}
+
+struct handler {
+  const api_env& env;
+  const context_ptr& ctx;
+  const done_fn& done;
+
+  void operator()(const protocol::api_reply& r) const { answer(done, r); }
+
+  void operator()(protocol::block_now_request& r) const {
+    caf::anon_send(env.directory, blocknow_atom::value, std::move(r.usernames));
+    answer(done, protocol::api_ok());
+  }
+
+  void operator()(const protocol::authenticate_request& r) const {
+    const auto& secret = ctx->cfg.jwt.secret_key;
+    if (secret.empty()) return answer(done, api_error(400, "JWT is not configured on this server ([JWT] SecretKey)"));
+    auto token = protocol::sign_jwt(protocol::authenticate_payload(r.claims_json, unix_now(), 300), secret);
+    answer(done, protocol::api_ok_jwt(token));
+  }
+
+  void operator()(protocol::amend_request& r) const {
+    auto v = verified(ctx->cfg, r.token, 400);
+    if (auto* err = std::get_if<protocol::api_reply>(&v)) return answer(done, *err);
+    auto d = done;
+    ask<std::string>(*env.system, env.directory,
+                     [d](std::string outcome) {
+                       if (outcome == "offline") return answer(d, api_error(404, "That user is not online"));
+                       if (outcome == "badname")
+                         return answer(d, api_error(400, "The new token's 'sub' is not a valid username"));
+                       if (outcome == "timeout") return answer(d, api_error(500, "The chat did not answer in time"));
+                       answer(d, protocol::api_ok());
+                     },
+                     std::string("timeout"), amend_atom::value, std::move(r.username),
+                     std::get<protocol::jwt_claims>(std::move(v)));
+  }
+
+  void operator()(const protocol::shutdown_request&) const {
+    caf::anon_send(env.directory, shutdown_atom::value);
+    answer(done, protocol::api_ok());
+  }
+
+  void operator()(protocol::blocklist_request& r) const {
+    caf::anon_send(env.directory, blocklist_atom::value, std::move(r.username), std::move(r.blocklist));
+    answer(done, protocol::api_ok());
+  }
+
+  void operator()(protocol::disconnect_request& r) const {
+    auto d = done;
+    ask<int64_t>(*env.system, env.directory,
+                 [d](int64_t removed) {
+                   if (removed < 0) return answer(d, api_error(500, "The chat did not answer in time"));
+                   answer(d, protocol::api_ok_removed(removed));
+                 },
+                 int64_t{-1}, discon_atom::value, std::move(r.usernames), std::move(r.message), r.kick);
+  }
+
+  void operator()(const protocol::profile_request& r) const {
+    auto v = verified(ctx->cfg, r.token, 401);
+    if (auto* err = std::get_if<protocol::api_reply>(&v)) return answer(done, *err);
+    auto url = ctx->cfg.webhook_url("profile");
+    if (url.empty() || !ctx->webhooks || !*ctx->webhooks)
+      return answer(done, api_error(400, "The profile webhook is not enabled on this server"));
+    auto d = done;
+    (*ctx->webhooks)(url, protocol::profile_body(ctx->cfg.admin_api_key, r.username),
+                     [d](protocol::webhook_result res) {
+                       if (!res.ok) return answer(d, api_error(500, "The profile webhook failed: " + res.error));
+                       answer(d, protocol::profile_reply(res.body));
+                     });
+  }
+};
+
+}  // namespace
+
+void website_api(const api_env& env, const std::string& path, bool post, std::string_view content_type,
+                 const std::string& body, std::function<void(int, std::string)> done) {
+  auto ctx = env.cell->current.load();
+  auto request = protocol::parse_api(path, post, content_type, body, ctx->cfg.admin_api_key);
+  if (request.index() != 0 && path != "/api/profile") spdlog::info("api: {} called", path);
+  std::visit(handler{env, ctx, done}, request);
+}
+
+}  // namespace barertc::actors

@@ -158,8 +158,9 @@ async def test_compressed_and_plain_clients_get_the_same_broadcast(server):
     msg, compressed = await asyncio.to_thread(raw_until, raw, lambda m: m.get("action") == "message")
     assert compressed and msg == a
     await plain.close()
-    msg, compressed = await asyncio.to_thread(raw_until, raw, lambda m: m.get("action") == "presence")
-    assert not compressed and msg["username"] == "plain"
+    msg, compressed = await asyncio.to_thread(
+        raw_until, raw, lambda m: m.get("action") == "presence" and m.get("username") == "plain")
+    assert not compressed and msg["message"] == "has exited the room!"
     raw.close()
 
 

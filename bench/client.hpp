@@ -188,7 +188,8 @@ class who_streamer {
       for (int i = 2; i < 10; ++i) len = (len << 8) | b[i];
     }
     bool text = (b[0] & 0x0f) == 0x1;
-    if (!text || len < large) {
+    bool compressed = b[0] & 0x40;  // RSV1 (permessage-deflate, first byte 0xC1): the parser inflates it
+    if (!text || compressed || len < large) {
       left_ = len;
       if (left_ == 0) want_ = 2;  // an empty frame is complete with its header
       return true;
@@ -224,6 +225,27 @@ class who_streamer {
   std::string carry_;
 };
 
+/// What a compressed message (permessage-deflate) comes to, as a client needs it: a who list's
+/// entry count (a who list is never kept whole), or the message's text. `ok` is false for a
+/// message that does not inflate.
+struct inflated {
+  bool ok = false;
+  bool who = false;
+  size_t who_entries = 0;
+  std::string text;
+};
+/// Inflates one compressed message (the caller may share results between clients: the server
+/// compresses each broadcast once, so every recipient gets the same bytes).
+using inflate_fn = std::shared_ptr<const inflated> (*)(std::string_view compressed);
+
+/// Counts the entries (`"username":`) of a who list.
+inline size_t who_entries(std::string_view m) {
+  static constexpr std::string_view key = "\"username\":";
+  size_t count = 0;
+  for (size_t p = m.find(key); p != std::string_view::npos; p = m.find(key, p + key.size())) ++count;
+  return count;
+}
+
 /// One chat client on a raw socket: the handshake by hand, frames parsed by the server's own
 /// ws_parser (in its server-frames mode), several frames handled per read. Client frames use a
 /// zero mask key, which leaves the payload as is (a load generator's shortcut; browsers use
@@ -245,6 +267,10 @@ struct client : std::enable_shared_from_this<client> {
   bool upgraded = false;
   bool count_who = true;  ///< Count the entries of each who list into who_size.
   bool quiet = false;     ///< Do not print connection failures (the caller counts them).
+  /// Set before start: offer permessage-deflate, and inflate compressed messages with this.
+  inflate_fn inflate = nullptr;
+  bool deflate = false;  ///< The server accepted permessage-deflate.
+  uint64_t compressed_in = 0;  ///< Compressed messages received.
   size_t who_size = 0;
   bool logged_in = false;
   bool reading = true;
@@ -277,8 +303,9 @@ struct client : std::enable_shared_from_this<client> {
       int off = 0;
       ::setsockopt(self->sock.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &off, sizeof off);
       self->queue(std::make_shared<const std::string>(
-          "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+          std::string("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n") +
+          (self->inflate ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "") + "\r\n"));
       self->send(R"({"action":"login","username":")" + self->name + "\"}");
       self->read();
     });
@@ -329,6 +356,10 @@ struct client : std::enable_shared_from_this<client> {
         if (end_of_head == std::string::npos) continue;
         if (handshake.rfind("HTTP/1.1 101", 0) != 0) return end(end_reason::handshake);
         upgraded = true;
+        if (inflate && handshake.substr(0, end_of_head).find("permessage-deflate") != std::string::npos) {
+          deflate = true;
+          parser.accept_deflate();
+        }
         data = std::string_view(handshake).substr(end_of_head + 4);
       }
       streamer.feed(
@@ -355,13 +386,19 @@ struct client : std::enable_shared_from_this<client> {
     if (ev.type == kind::ping && !closed) return send_frame(barertc::net::opcode::pong, ev.payload);
     if (ev.type != kind::text) return;
     std::string_view m = ev.payload;
-    if (m.compare(0, 15, R"({"action":"who")") == 0) {
-      if (count_who) {
-        static constexpr std::string_view key = "\"username\":";
-        size_t count = 0;
-        for (size_t p = m.find(key); p != std::string_view::npos; p = m.find(key, p + key.size())) ++count;
-        who_size = count;
+    std::shared_ptr<const inflated> plain;  // keeps the inflated text alive while it is handled
+    if (ev.compressed) {
+      ++compressed_in;
+      if (!inflate || !(plain = inflate(m))->ok) return end(end_reason::protocol_error, 1007);
+      if (plain->who) {
+        if (count_who) who_size = plain->who_entries;
+        if (on_who) on_who(*this);
+        return;
       }
+      m = plain->text;
+    }
+    if (m.compare(0, 15, R"({"action":"who")") == 0) {
+      if (count_who) who_size = who_entries(m);
       if (on_who) on_who(*this);
       return;
     }

@@ -4,8 +4,11 @@
 // uploads (lobby latency while photos are being shared and processed).
 // Every chat message carries its send time, so latency is measured per delivery. With
 // `--relations 1`, join and fanout run with per-recipient rules in place (mutes and boots, see
-// `relations` below), and the closed-loop fan-out checks every delivery against them.
+// `relations` below), and the closed-loop fan-out checks every delivery against them. With
+// `--deflate`, clients offer permessage-deflate and inflate what comes compressed (scenario names
+// get "+deflate"); every report has the bytes the clients read off their sockets.
 #include "bench/client.hpp"
+#include "net/deflate.hpp"
 
 #include <jpeglib.h>
 
@@ -18,6 +21,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <utility>
 
 using namespace barertc::bench;
 
@@ -52,7 +56,48 @@ struct options {
   double warmup = 2;                     // seconds before each measured phase
   double upload_mbps = 0;                // pace each upload at this many Mbit/s (0: as fast as loopback takes it)
   double trace_ms = 0;                   // print photo events and lobby messages later than this (stderr)
+  bool deflate = false;                  // clients offer permessage-deflate (RFC 7692)
 };
+
+/// Inflation figures of a run with --deflate: messages inflated, inflated bytes, and the
+/// compressed messages a client took from the memo instead.
+uint64_t g_inflates = 0, g_inflated_bytes = 0, g_memo_hits = 0;
+
+/// Inflates a compressed message, remembering the last few results: the server compresses each
+/// broadcast once, so all recipients get byte-identical payloads, and at N=10000 inflating each
+/// ~1 MB who list once per client would cost the generator more than the server's whole run. A
+/// who list is remembered as its entry count only. Keyed by the payload's hash and size (a
+/// collision would count a wrong list; the join's check that every list shows everyone would
+/// then not finish, not pass falsely, unless the counts happened to agree).
+std::shared_ptr<const inflated> memo_inflate(std::string_view compressed) {
+  using key = std::pair<size_t, size_t>;
+  static constexpr size_t keep = 64;
+  thread_local std::map<key, std::shared_ptr<const inflated>> memo;
+  thread_local std::deque<key> order;  // oldest first
+  key k{std::hash<std::string_view>{}(compressed), compressed.size()};
+  if (auto it = memo.find(k); it != memo.end()) {
+    ++g_memo_hits;
+    return it->second;
+  }
+  auto r = std::make_shared<inflated>();
+  std::string out;
+  r->ok = barertc::net::inflate_message(compressed, size_t(1) << 30, out) == barertc::net::inflate_status::ok;
+  ++g_inflates;
+  g_inflated_bytes += out.size();
+  if (r->ok && std::string_view(out).substr(0, 15) == R"({"action":"who")") {
+    r->who = true;
+    r->who_entries = who_entries(out);
+  } else {
+    r->text = std::move(out);
+  }
+  memo.emplace(k, r);
+  order.push_back(k);
+  if (order.size() > keep) {
+    memo.erase(order.front());
+    order.pop_front();
+  }
+  return r;
+}
 
 /// Who mutes and boots whom: fixed by the seed, so runs compare like with like. A share of the
 /// users (`muters`) each mute `mutes_each` distinct others; a smaller share (`booters`) each boot
@@ -322,6 +367,7 @@ class runner {
   void connect_next() {
     if (next_id_ >= target_) return;
     auto c = std::make_shared<client>(ioc_, next_id_++);
+    if (o_.deflate) c->inflate = memo_inflate;
     c->on_login = [this](client& cl) {
       // Relations go out right after the first `me`, as the web client sends them.
       if (o_.relations)
@@ -381,13 +427,34 @@ class runner {
   }
 
   /// The scenario's name in the report, and the relation figures it reports.
-  std::string name(const std::string& base) const { return o_.relations ? base + "+relations" : base; }
+  std::string name(const std::string& base) const {
+    return base + (o_.relations ? "+relations" : "") + (o_.deflate ? "+deflate" : "");
+  }
   void add_relation_fields(std::vector<std::pair<std::string, double>>& f) const {
     if (!o_.relations) return;
     f.push_back({"muters", double(rel_.muters)});
     f.push_back({"mutes", double(rel_.mute_count)});
     f.push_back({"boots", double(rel_.boot_count)});
     f.push_back({"unsupported_replies", double(unsupported_)});
+  }
+
+  /// Bytes every client read from its socket (handshakes included), and with --deflate how many
+  /// clients negotiated it and what was inflated.
+  uint64_t bytes_in() const {
+    uint64_t bytes = 0;
+    for (auto& c : clients_) bytes += c->bytes_in;
+    return bytes;
+  }
+  void add_wire_fields(std::vector<std::pair<std::string, double>>& f) const {
+    if (o_.scenario != "join") f.push_back({"bytes_received", double(bytes_in())});
+    if (!o_.deflate) return;
+    uint64_t negotiated = 0, compressed = 0;
+    for (auto& c : clients_) negotiated += c->deflate, compressed += c->compressed_in;
+    f.push_back({"deflate_clients", double(negotiated)});
+    f.push_back({"compressed_messages", double(compressed)});
+    f.push_back({"inflates", double(g_inflates)});
+    f.push_back({"inflate_memo_hits", double(g_memo_hits)});
+    f.push_back({"inflated_bytes", double(g_inflated_bytes)});
   }
 
   void finish_join() {
@@ -399,8 +466,9 @@ class runner {
                                                   {"bytes_received", double(bytes)},
                                                   {"who_lists_received", double(who_lists_)}};
     add_relation_fields(f);
+    add_wire_fields(f);
     if (!o_.relations) {
-      report("join", f);
+      report(name("join"), f);
       return ioc_.stop();
     }
     // Were the relations in place? Not timed: after the storm, some muted users post one message
@@ -576,7 +644,10 @@ class runner {
         f.push_back({"slow_client_dropped", slow_->closed ? 1.0 : 0.0});
         f.push_back({"slow_client_close_code", double(slow_->close_code)});
       }
+      f.push_back({"bytes_received_measured", double(measured_bytes_)});
+      f.push_back({"bytes_per_delivery", deliveries_ > 0 ? measured_bytes_ / deliveries_ : 0});
       add_relation_fields(f);
+      add_wire_fields(f);
       if (check) add_check_fields(f);
       report(name(o_.scenario), f, true);
     });
@@ -958,6 +1029,7 @@ class runner {
   }
 
   void begin_measure() {
+    measured_bytes_ = bytes_in();
     measuring_ = true;
     measure_start_ = steady::now();
     cpu0_server_ = cpu_seconds(o_.server_pid);
@@ -974,6 +1046,7 @@ class runner {
       measuring_ = false;
       running_ = false;
       measure_end_ = steady::now();
+      measured_bytes_ = bytes_in() - measured_bytes_;
       if (await) {
         freeze_cpu();
         return await_deliveries([this, done] {
@@ -1068,14 +1141,25 @@ class runner {
   size_t image_message_bytes_ = 0;
   int media_nice_ = 0;
   int64_t last_slow_ = 0;
+  uint64_t measured_bytes_ = 0;  ///< bytes_in at the start of the measurement, then bytes during it
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
   options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
+  for (int i = 1; i < argc; i += 2) {
+    std::string k = argv[i];
+    if (k == "--deflate" && (i + 1 == argc || std::string_view(argv[i + 1]).rfind("--", 0) == 0)) {
+      o.deflate = true;  // a flag; "--deflate 0|1" works too
+      --i;
+      continue;
+    }
+    if (i + 1 == argc) {
+      std::fprintf(stderr, "loadgen: %s needs a value\n", k.c_str());
+      return 2;
+    }
+    std::string v = argv[i + 1];
     if (k == "--host") o.host = v;
     else if (k == "--port") o.port = static_cast<unsigned short>(std::stoi(v));
     else if (k == "--scenario") o.scenario = v;
@@ -1103,6 +1187,7 @@ int main(int argc, char** argv) {
     else if (k == "--warmup") o.warmup = std::stod(v);
     else if (k == "--upload-mbps") o.upload_mbps = std::stod(v);
     else if (k == "--trace-ms") o.trace_ms = std::stod(v);
+    else if (k == "--deflate") o.deflate = v != "0";
     else {
       std::fprintf(stderr, "loadgen: unknown option %s\n", k.c_str());
       return 2;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmark matrix against a fresh server on loopback and prints one JSON line per
-# scenario plus a human summary. Usage: bench/run.sh [quick|full|relations|uploads] [extra server flags...]
+# scenario plus a human summary. Usage: bench/run.sh [quick|full|relations|uploads|compression] [extra server flags...]
 #   quick:     a smoke run for CI (few users, short; never fails on speed)
 #   full:      the matrix of docs/performance.md
 #   uploads:   "Uploads in flight" of docs/performance.md: lobby latency with no uploads, then with
@@ -8,6 +8,10 @@
 #              IMAGE_WORKERS=n sets the server's ImageWorkers for these runs
 #   relations: "Relations on" of docs/performance.md: fan-out N=1000 and join storm N=2000, each
 #              with and without mutes and boots, alternating, RELATIONS_REPS times (default 5)
+#   compression: "Compression (permessage-deflate)" of docs/performance.md: join storms N=2000 and
+#              N=10000 and the closed-loop fan-out N=1000, each with compression on (the server's
+#              default, loadgen --deflate) and off (Compression = false, no offer), alternating,
+#              COMPRESSION_REPS times (default 2); COMPRESSION_BIG=0 leaves out the N=10000 storms
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-full}
@@ -29,6 +33,8 @@ TOML
 # The slow-reader probe uses a 1 MiB send-queue bound so a client that stops reading is dropped
 # within seconds (the default 8 MiB plus kernel buffers takes longer to fill).
 sed 's/^RateLimit = 0 .*/RateLimit = 0\nSendQueueBytes = 1048576/' "$work/settings.toml" > "$work/slow.toml"
+# Compression off: the server neither accepts permessage-deflate nor compresses.
+sed 's/^RateLimit = 0 .*/&\nCompression = false/' "$work/settings.toml" > "$work/nodeflate.toml"
 # The uploads scenario shares photos in a channel of their own that permits them (the default
 # MaxMessageBytes, 40 MiB, takes an 8 MiB photo as a JSON array of integers).
 {
@@ -63,6 +69,11 @@ echo "# server flags: ${*:-(defaults)}"
 if [[ $mode == quick ]]; then
   start_server "$@"
   gen --scenario join --users 100 --timeout 60
+  # Compression: fails only if the clients do not negotiate permessage-deflate or nothing comes
+  # compressed (a join's who lists do), never on speed or size.
+  start_server "$@"; gen --scenario join --users 100 --timeout 60 --deflate | tee "$work/deflate.txt"
+  grep -q '"deflate_clients":100,' "$work/deflate.txt" && ! grep -q '"compressed_messages":0,' "$work/deflate.txt" ||
+    { echo "quick: permessage-deflate was not negotiated or nothing came compressed"; exit 1; }
   start_server "$@"; gen --scenario fanout --users 100 --duration 2 --timeout 60
   # Relations on: fails only if a delivery breaks the mutes (or a mute stops nothing), never on speed.
   start_server "$@"; gen --scenario fanout --users 100 --duration 2 --timeout 60 --relations 1
@@ -134,6 +145,58 @@ uploads_runs() {
           printf "#   idle p99:%s\n#   uploads p99:%s\n#   ratios:%s\n#   images/s:%s\n",
                  vals["idle_p99_ms"], vals["uploads_p99_ms"], vals["p99_ratio"], vals["images_per_s"] }' "$out"
 }
+# Compression on against off (permessage-deflate): the same runs on fresh servers, in alternating
+# order so that drift in the machine's other load falls on both. Prints medians and ratios at the end.
+compression_runs() {
+  local reps=$1 out="$work/compression.jsonl" r on n
+  shift
+  local sizes="2000"
+  [[ ${COMPRESSION_BIG:-1} != 0 ]] && sizes="2000 10000"
+  for r in $(seq "$reps"); do
+    for n in $sizes fanout; do
+      for on in $( ((r % 2)) && echo "1 0" || echo "0 1"); do
+        if ((on)); then config=settings.toml; else config=nodeflate.toml; fi
+        start_server "$@"
+        local deflate=()
+        ((on)) && deflate=(--deflate)
+        if [[ $n == fanout ]]; then
+          gen --scenario fanout --users 1000 --duration 10 --timeout 300 ${deflate[@]+"${deflate[@]}"} | tee -a "$out"
+        else
+          gen --scenario join --users "$n" --timeout 1200 ${deflate[@]+"${deflate[@]}"} | tee -a "$out"
+        fi
+      done
+    done
+  done
+  config=settings.toml
+  awk -F'[:,]' '
+    /^\{/ { name = $2; gsub(/"/, "", name); delete v
+             for (i = 3; i < NF; i += 2) { k = $i; gsub(/"/, "", k); v[k] = $(i + 1) }
+             if (name ~ /^join/) name = name "/" v["users"]
+             secs[name] = secs[name] " " v["seconds"]; bytes[name] = bytes[name] " " v["bytes_received"]
+             rate[name] = rate[name] " " v["deliveries_per_s"]; mbytes[name] = mbytes[name] " " v["bytes_received_measured"] }
+    function median(s,   a, n, i, j, t) { n = split(s, a, " ")
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    END {
+      for (n = 2000; n <= 10000; n += 8000) {
+        off = "join/" n; on = "join+deflate/" n
+        if (!(off in bytes) || !(on in bytes)) continue
+        b0 = median(bytes[off]); b1 = median(bytes[on]); s0 = median(secs[off]); s1 = median(secs[on])
+        printf "# compression: join N=%d bytes on the wire median %.1f MB off, %.1f MB on (%.1fx fewer, goal >= 5x)\n", n, b0 / 1e6, b1 / 1e6, b1 ? b0 / b1 : 0
+        printf "# compression: join N=%d seconds median %.2f off, %.2f on%s\n", n, s0, s1, n == 10000 ? " (goal on: < 15 s)" : ""
+        printf "#   bytes off:%s\n#   bytes on:%s\n#   seconds off:%s\n#   seconds on:%s\n", bytes[off], bytes[on], secs[off], secs[on]
+      }
+      if ("fanout" in rate && "fanout+deflate" in rate) {
+        f0 = median(rate["fanout"]); f1 = median(rate["fanout+deflate"])
+        printf "# compression: fan-out N=1000 deliveries/s median %.0f off, %.0f on (%.1f %%, goal >= 90 %%)\n", f0, f1, f0 ? 100 * f1 / f0 : 0
+        printf "#   runs off:%s\n#   runs on:%s\n", rate["fanout"], rate["fanout+deflate"]
+        printf "#   bytes in the measured 10 s off:%s\n#   on:%s\n", mbytes["fanout"], mbytes["fanout+deflate"]
+      } }' "$out"
+}
+if [[ $mode == compression ]]; then
+  compression_runs "${COMPRESSION_REPS:-2}" "$@"
+  exit 0
+fi
 if [[ $mode == uploads ]]; then
   uploads_runs "${UPLOADS_REPS:-3}" "$@"
   exit 0

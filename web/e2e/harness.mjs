@@ -80,6 +80,21 @@ export async function assertPlaying(page, selector, what) {
   assert.ok(after > before, `${what} (currentTime ${before} -> ${after})`);
 }
 
+/** One server and one browser for a test file: call in `before`; stopAll in `after`. */
+export async function startAll(options) {
+  checkBuilt();
+  const { server, port } = await startServer(0, options);
+  return { server, port, browser: await launchBrowser() };
+}
+
+export async function stopAll({ server, browser }) {
+  await browser?.close();
+  server?.kill("SIGTERM");
+}
+
+/** JWT on but not strict (guests sign in by name, others with a token), signed with `secret`. */
+export const jwtTable = (secret) => `[JWT]\nEnabled = true\nStrict = false\nSecretKey = "${secret}"\n`;
+
 /** Signs `name` in as a guest on the page at `port`, in a browser context of its own. */
 export async function signIn(browser, port, name, viewport = { width: 1280, height: 800 }, colorScheme = "light") {
   const ctx = await browser.newContext({ viewport, colorScheme, reducedMotion: "reduce", permissions: ["camera", "microphone"] });

@@ -4,26 +4,21 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { checkBuilt, launchBrowser, shots, signIn, signInWithToken, signJwt, startServer } from "./harness.mjs";
+import { jwtTable, shots, signIn, signInWithToken, signJwt, startAll, stopAll } from "./harness.mjs";
 
 let server, port, browser;
 const secret = "browser-test-secret";
 
+// Guests sign in by name; the operator with a token.
 before(async () => {
-  checkBuilt();
-  // Guests sign in by name; the operator with a token.
-  ({ server, port } = await startServer(0, {
+  ({ server, port, browser } = await startAll({
     lobby: "EchoMessagesOnJoin = 10",
     offtopic: "PermitPhotos = true",
-    tables: `[JWT]\nEnabled = true\nStrict = false\nSecretKey = "${secret}"\n`,
+    tables: jwtTable(secret),
   }));
-  browser = await launchBrowser();
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill("SIGTERM");
-});
+after(() => stopAll({ server, browser }));
 
 const user = (name) => signIn(browser, port, name);
 /** The message row whose text contains `text`. */

@@ -4,27 +4,19 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import {
-  assertPlaying, checkBuilt, enter, launchBrowser, shots, signIn, signInWithToken, signJwt, startServer,
+  assertPlaying, enter, jwtTable, shots, signIn, signInWithToken, signJwt, startAll, stopAll,
 } from "./harness.mjs";
 
 let server, port, browser;
 const secret = "browser-test-secret";
 const apiKey = "browser-test-api-key";
 
+// JWT on but not strict: guests sign in by name, VIPs with a token.
 before(async () => {
-  checkBuilt();
-  // JWT on but not strict: guests sign in by name, VIPs with a token.
-  ({ server, port } = await startServer(0, {
-    top: `AdminAPIKey = "${apiKey}"`,
-    tables: `[JWT]\nEnabled = true\nStrict = false\nSecretKey = "${secret}"\n`,
-  }));
-  browser = await launchBrowser();
+  ({ server, port, browser } = await startAll({ top: `AdminAPIKey = "${apiKey}"`, tables: jwtTable(secret) }));
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill("SIGTERM");
-});
+after(() => stopAll({ server, browser }));
 
 const user = (name) => signIn(browser, port, name);
 const row = (name) => `.who-row[data-user="${name}"]`;

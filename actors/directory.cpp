@@ -134,8 +134,9 @@ void send_first_who(dir_ptr self, const online& u) {
     auto now = steady::now();
     if (!st.first_who[0] || (st.first_who_stale && now - st.first_who_built >= window)) {
       auto r = roster();
-      st.first_who[0] = shared_who_list(r, false);
-      st.first_who[1] = shared_who_list(r, true);
+      auto lists = shared_who_lists(r);
+      st.first_who[0] = std::move(lists[0]);
+      st.first_who[1] = std::move(lists[1]);
       st.first_who_built = now;
       st.first_who_stale = false;
     }

@@ -93,8 +93,9 @@ bool any_views_differ(const std::vector<const listed*>& roster) {
 
 }  // namespace
 
-protocol::frame shared_who_list(const std::vector<const listed*>& roster, bool vip) {
-  return encode_view(roster, vip && any_views_differ(roster), {});
+std::array<protocol::frame, 2> shared_who_lists(const std::vector<const listed*>& roster) {
+  auto others = encode_view(roster, false, {});
+  return {others, any_views_differ(roster) ? encode_view(roster, true, {}) : others};
 }
 
 protocol::frame who_list_for(const std::vector<const listed*>& roster, size_t recipient, const relations& rel,

@@ -3,6 +3,7 @@
 /// whom no relation touches shares one frame (one for VIPs and one for the rest, when those
 /// differ); a recipient whose relations change what they see gets a variant, shared with every
 /// other recipient who sees exactly the same.
+#include <array>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,9 @@ struct who_audience {
   std::vector<size_t> recipients;
 };
 
-/// The list a recipient whom no relation touches sees (VIPs' view or everyone else's).
-protocol::frame shared_who_list(const std::vector<const listed*>& roster, bool vip);
+/// The lists a recipient whom no relation touches sees: [0] everyone else's view, [1] VIPs'
+/// (the same frame when nobody's entry differs for VIPs, so it is built and compressed once).
+std::array<protocol::frame, 2> shared_who_lists(const std::vector<const listed*>& roster);
 
 /// The list one recipient (an index into `roster`) sees: exactly what build_who_lists would send
 /// them, built alone (a user's first list at login).

@@ -120,3 +120,24 @@ TEST_CASE("hidden users receive lists but are not listed") {
   CHECK(seen["ann"].count("opal") == 0);
   CHECK(seen["opal"].count("opal") == 0);
 }
+
+TEST_CASE("the first lists at login: one frame unless VIPs see something else, and what build_who_lists sends", "[who]") {
+  room r;
+  r.add("ann", video::active);
+  r.add("ben", 0, true);
+  auto roster = r.roster();
+  auto plain = shared_who_lists(roster);
+  CHECK(plain[0].get() == plain[1].get());  // built (and compressed) once
+  CHECK(*plain[0] == *build_who_lists(roster, r.rel, false)[0].bytes);
+  r.add("cat", video::active | video::vip_only, true);  // a VIP-only camera: VIPs see it on
+  roster = r.roster();
+  auto split = shared_who_lists(roster);
+  CHECK(split[0].get() != split[1].get());
+  CHECK(*split[0] != *split[1]);
+  // A recipient with relations gets exactly their own list.
+  r.rel.apply({relation::block, "ann", "ben", true});
+  roster = r.roster();
+  auto mine = who_list_for(roster, 0, r.rel, false);  // ann
+  CHECK(mine->find("\"ben\"") == std::string::npos);
+  CHECK(mine->find("\"cat\"") != std::string::npos);
+}

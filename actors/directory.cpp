@@ -73,7 +73,12 @@ std::chrono::milliseconds presence_batch_window(size_t users) {
 
 void flush_presence(dir_ptr self) {
   auto& st = self->state;
-  for (auto& [about, f] : st.presence_batch) fan_out(f, about, st.users, st.rel, conn_of);
+  if (st.presence_batch.size() == 1)
+    fan_out(st.presence_batch[0].second, st.presence_batch[0].first, st.users, st.rel, conn_of);
+  else {
+    fan_out(st.presence_batch, st.users, st.rel, conn_of);
+    protocol::metrics().presence_batches.fetch_add(1, std::memory_order_relaxed);
+  }
   st.presence_batch.clear();
   st.last_presence = steady::now();
 }

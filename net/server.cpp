@@ -189,6 +189,13 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   /// Called from actor threads: the frame joins this connection's inbox on its I/O lane.
   void send(protocol::frame bytes, bool state) override { hand_over({std::move(bytes), state}); }
 
+  /// A batch is one hand-over and, once its wire form is built, one buffer in the write.
+  void send_batch(const protocol::batch& messages) override {
+    inbound in;
+    in.messages = messages;
+    hand_over(std::move(in));
+  }
+
   /// Also through the inbox, so it takes effect after the frames sent before it.
   void close(uint16_t code, std::string reason) override {
     hand_over({nullptr, false, code, std::move(reason)});
@@ -198,10 +205,11 @@ class ws_session final : public protocol::connection, public std::enable_shared_
 
  private:
   struct inbound {
-    protocol::frame bytes;  ///< null: a close request
+    protocol::frame bytes;  ///< null (and no batch): a close request
     bool state = false;
     uint16_t code = 0;
     std::string reason;
+    protocol::batch messages;  ///< or a batch of messages
   };
 
   void hand_over(inbound&& in) {
@@ -225,6 +233,8 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     for (auto& f : taken_) {
       if (f.bytes)
         enqueue(std::move(f.bytes), f.state);
+      else if (f.messages)
+        enqueue_batch(*f.messages);
       else
         close_now(f.code, std::move(f.reason));
     }
@@ -235,7 +245,9 @@ class ws_session final : public protocol::connection, public std::enable_shared_
 
   struct out_frame {
     protocol::frame bytes;
-    bool framed = false;  ///< already carries its WebSocket header (control frames)
+    bool framed = false;  ///< already carries its WebSocket header (control frames, batches)
+    bool counted = true;  ///< counts towards the queue's byte bound (all but control frames)
+    size_t frames = 1;    ///< WebSocket frames in `bytes` (a batch's messages)
   };
 
   void on_open() {
@@ -351,6 +363,45 @@ class ws_session final : public protocol::connection, public std::enable_shared_
     }
   }
 
+  /// Appends a batch's wire form (built once for every recipient of the batch) to the send queue.
+  void enqueue_batch(const protocol::frame_batch& b) {
+    if (closing_ || torn_down_ || b.parts.empty()) return;
+    const int kind = deflate_ ? 1 : 0;
+    std::call_once(b.wire_once[kind], [&b, kind] { b.wire[kind] = batch_wire(b, kind == 1); });
+    if (!within_bounds(b.wire[kind]->size())) return;
+    queued_bytes_ += b.wire[kind]->size();
+    queue_.push_back({b.wire[kind], true, true, b.parts.size()});
+    protocol::raise_max(protocol::metrics().queue_high_water, queue_.size());
+  }
+
+  /// A batch's messages as WebSocket frames, one after the other, each compressed when the client
+  /// negotiated permessage-deflate and the message is worth it.
+  static protocol::frame batch_wire(const protocol::frame_batch& b, bool deflate) {
+    std::string out;
+    for (auto& part : b.parts) {
+      const std::string* payload = part.get();
+      const std::string* deflated = deflate ? compressed(*part) : nullptr;
+      if (deflated) payload = deflated;
+      std::array<uint8_t, 10> header;
+      auto h = frame_header(opcode::text, payload->size(), header, deflated != nullptr);
+      out.append(reinterpret_cast<const char*>(header.data()), h);
+      out += *payload;
+    }
+    return protocol::shared_frame(std::move(out));
+  }
+
+  /// False (and the connection closed as too slow) when `bytes` more would overflow the queue.
+  bool within_bounds(size_t bytes) {
+    auto& o = srv_->opts;
+    if (queue_.size() < static_cast<size_t>(o.send_queue_limit) &&
+        queued_bytes_ + bytes <= static_cast<size_t>(o.send_queue_bytes))
+      return true;
+    spdlog::info("closing {}: connection too slow ({} frames, {} bytes queued)", ip_, queue_.size(), queued_bytes_);
+    protocol::metrics().slow_clients_dropped.fetch_add(1, std::memory_order_relaxed);
+    close_now(protocol::close_code::policy_violation, "connection too slow", true);
+    return false;
+  }
+
   /// Appends a frame to the send queue (written by the caller's next write_batch).
   void enqueue(protocol::frame bytes, bool state) {
     if (closing_ || torn_down_) return;
@@ -366,13 +417,7 @@ class ws_session final : public protocol::connection, public std::enable_shared_
           return;
         }
     }
-    auto& o = srv_->opts;
-    if (queue_.size() >= static_cast<size_t>(o.send_queue_limit) ||
-        queued_bytes_ + bytes->size() > static_cast<size_t>(o.send_queue_bytes)) {
-      spdlog::info("closing {}: connection too slow ({} frames, {} bytes queued)", ip_, queue_.size(), queued_bytes_);
-      m.slow_clients_dropped.fetch_add(1, std::memory_order_relaxed);
-      return close_now(protocol::close_code::policy_violation, "connection too slow", true);
-    }
+    if (!within_bounds(bytes->size())) return;
     queued_bytes_ += bytes->size();
     if (state) pending_state_ = bytes;
     queue_.push_back({std::move(bytes), false});
@@ -380,7 +425,7 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   }
 
   void push_control(uint8_t op, std::string_view payload) {
-    queue_.push_back({protocol::shared_frame(make_frame(op, payload)), true});
+    queue_.push_back({protocol::shared_frame(make_frame(op, payload)), true, false});
     write_batch();
   }
 
@@ -394,9 +439,10 @@ class ws_session final : public protocol::connection, public std::enable_shared_
                        max_bytes = barertc::defaults::write_batch_bytes;
       bufs_.clear();
       headers_.resize(std::min(queue_.size(), max_frames));
-      size_t bytes = 0, wire = 0, n = 0;
+      size_t bytes = 0, wire = 0, n = 0, frames = 0;
       for (; n < queue_.size() && n < max_frames && (n == 0 || bytes < max_bytes); ++n) {
         auto& f = queue_[n];
+        frames += f.frames;
         if (f.bytes == pending_state_) pending_state_ = nullptr;  // on its way: no longer replaceable
         const std::string* payload = f.bytes.get();
         if (!f.framed) {
@@ -412,7 +458,7 @@ class ws_session final : public protocol::connection, public std::enable_shared_
       wire += bytes;
       inflight_ = n;
       auto& m = protocol::metrics();
-      m.frames_sent.fetch_add(n, std::memory_order_relaxed);
+      m.frames_sent.fetch_add(frames, std::memory_order_relaxed);
       m.writes.fetch_add(1, std::memory_order_relaxed);
       m.bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
       beast::error_code ec;
@@ -450,7 +496,7 @@ class ws_session final : public protocol::connection, public std::enable_shared_
   /// The frames in flight are written (or failed); false when the connection is done.
   bool written(beast::error_code ec) {
     for (size_t i = 0; i < inflight_ && !queue_.empty(); ++i) {
-      if (!queue_.front().framed && !closing_) queued_bytes_ -= queue_.front().bytes->size();
+      if (queue_.front().counted && !closing_) queued_bytes_ -= queue_.front().bytes->size();
       queue_.pop_front();
     }
     inflight_ = 0;

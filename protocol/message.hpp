@@ -82,4 +82,18 @@ using frame = std::shared_ptr<const frame_bytes>;
 /// A frame holding `json`.
 inline frame shared_frame(std::string json) { return std::make_shared<const frame_bytes>(std::move(json)); }
 
+/// Several messages that go out together (a batch of presence lines in a join storm). Each stays
+/// a message of its own on the wire, but a recipient gets the batch in one hand-over, and the
+/// network builds its wire form once: `wire[0]` plain, `wire[1]` for permessage-deflate clients,
+/// each filled under its `wire_once` by the first I/O thread that needs it.
+struct frame_batch {
+  explicit frame_batch(std::vector<frame> p) : parts(std::move(p)) {}
+  std::vector<frame> parts;
+  mutable std::once_flag wire_once[2];
+  mutable frame wire[2];
+};
+using batch = std::shared_ptr<const frame_batch>;
+
+inline batch shared_batch(std::vector<frame> parts) { return std::make_shared<const frame_batch>(std::move(parts)); }
+
 }  // namespace barertc::protocol

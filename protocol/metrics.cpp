@@ -73,6 +73,9 @@ std::string prometheus_text(const counters& c, const chat_gauges& g, const proce
   put("barertc_send_queue_high_water", "gauge", "Most frames ever queued for one connection.", r(c.queue_high_water));
   put("barertc_who_lists_built_total", "counter", "Who lists serialised (each shared by all recipients).",
       r(c.who_lists_built));
+  put("barertc_presence_batches_total", "counter",
+      "Batches of presence lines gathered in a join storm (one hand-over and one wire form per batch).",
+      r(c.presence_batches));
   put("barertc_directory_mailbox_backlog", "gauge", "Messages waiting in the directory actor's mailbox.",
       g.directory_backlog);
   put("barertc_channel_mailbox_backlog", "gauge", "Messages waiting in the public channel actors' mailboxes, summed.",

@@ -34,6 +34,7 @@ struct counters {
   std::atomic<uint64_t> frames_superseded{0};   ///< queued who lists replaced by newer ones
   std::atomic<uint64_t> queue_high_water{0};    ///< most frames ever queued for one connection
   std::atomic<uint64_t> who_lists_built{0};
+  std::atomic<uint64_t> presence_batches{0};  ///< presence lines gathered and sent as one batch
   /// From a chat actor handing frames to an I/O thread until that thread takes them up to write
   /// (one observation per wake-up): how far the network lags behind the chat.
   histogram delivery_queue;

@@ -26,6 +26,11 @@ class connection {
   /// Queues a frame; a client whose queue is full is closed as too slow. A `state` frame (a whole
   /// who list) replaces an older state frame still waiting in the queue: only the newest matters.
   virtual void send(frame bytes, bool state = false) = 0;
+  /// Queues the messages of a batch, in order, as if each were sent on its own (which is what a
+  /// connection that does not share a batch's wire form does).
+  virtual void send_batch(const batch& messages) {
+    for (auto& part : messages->parts) send(part);
+  }
   /// Closes the connection with a WebSocket close code and reason.
   virtual void close(uint16_t code, std::string reason) = 0;
   /// The client's address for log lines (the proxy's forwarded one with UseXForwardedFor).

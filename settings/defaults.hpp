@@ -51,7 +51,7 @@ inline constexpr int64_t who_min_gap_max_ms = 60000;    ///< Lists at least once
 // ---- Presence batching (actors/directory.cpp) -------------------------------------------------
 inline constexpr int64_t presence_users_per_ms = 20;    ///< Window = N/20 ms: 100 ms at 2000 users.
 inline constexpr int64_t presence_window_min_ms = 10;   ///< A quiet room shows a line at once.
-inline constexpr int64_t presence_window_max_ms = 100;  ///< A storm's lines lag 0.1 s at most.
+inline constexpr int64_t presence_window_max_ms = 1000;  ///< Lines lag 1 s at most (from 20000 users; 0.5 s at 10000).
 
 // ---- Network (net/server.cpp) -------------------------------------------------------------
 inline constexpr int64_t write_batch_frames = 128;      ///< Frames per gathered writev (IOV_MAX is 1024).

@@ -275,3 +275,47 @@ async def test_api_block_now_blocks_the_listed_users_and_tells_them(server):
     await ben.send(action="message", channel="lobby", message="hidden now")
     assert (await bys.expect("message", username="a-ben"))["message"] == "<p>hidden now</p>"
     assert not await lobby_lines(ann)
+
+
+def presence_batches(server):
+    status, _, body = server.http("/metrics")
+    assert status == 200
+    line = next(l for l in body.splitlines() if l.startswith("barertc_presence_batches_total "))
+    return int(float(line.split()[1]))
+
+
+@run
+async def test_a_burst_of_logins_reaches_everyone_as_lines_and_mutes_still_apply(server):
+    """Logins faster than the presence window are sent as one batch per recipient: each line still
+    arrives as a message of its own, to plain and compressed clients alike, and a user who muted
+    one of the joiners does not get that joiner's line."""
+    watcher = await Client.connect(server, compression=None)
+    await watcher.login("burstwatcher")
+    squeezed = await Client.connect(server)  # offers permessage-deflate
+    await squeezed.login("burstsqueezed")
+    assert len(squeezed.ws.extensions) == 1
+    await watcher.send(action="mute", username="burstnoisy")
+    await watcher.drain(0.2)
+    await squeezed.drain(0.05)
+    names = ["burstnoisy"] + [f"burst{i}" for i in range(24)]
+    for attempt in range(5):
+        before = presence_batches(server)
+        joiners = await asyncio.gather(*(Client.connect(server) for _ in names))
+        await asyncio.gather(*(c.send(action="login", username=n) for c, n in zip(joiners, names)))
+        got = {"w": [], "s": []}
+        for key, c, want in (("s", squeezed, len(names)), ("w", watcher, len(names) - 1)):
+            deadline = asyncio.get_event_loop().time() + 5
+            while len(got[key]) < want and asyncio.get_event_loop().time() < deadline:
+                for m in await c.drain(0.2):
+                    if m.get("action") == "presence" and m["message"] == "has joined the room!":
+                        got[key].append(m["username"])
+        batched = presence_batches(server) > before
+        assert sorted(got["s"]) == sorted(names)
+        assert sorted(got["w"]) == sorted(n for n in names if n != "burstnoisy")
+        for c in joiners:
+            await c.close()
+        await watcher.drain(0.3)
+        await squeezed.drain(0.05)
+        if batched:
+            return
+    pytest.fail("five bursts of 25 logins never formed a presence batch")

@@ -15,7 +15,9 @@ namespace {
 /// A connection that counts what it was handed.
 struct counting {
   mutable std::vector<barertc::protocol::frame> got;
+  mutable std::vector<barertc::protocol::batch> batches;
   void send(barertc::protocol::frame f, bool = false) const { got.push_back(std::move(f)); }
+  void send_batch(const barertc::protocol::batch& b) const { batches.push_back(b); }
 };
 
 std::map<std::string, std::vector<std::string>> deliver(const relations& rel, const std::string& sender,
@@ -51,6 +53,44 @@ TEST_CASE("a broadcast skips those who muted the sender and both sides of a bloc
   got = deliver(rel, "cat", {"ann", "ben", "cat", "dan"});
   CHECK(got.count("ben") == 0);
   CHECK(got.size() == 3);
+}
+
+TEST_CASE("a batch of lines: one shared batch for most, only the lines each may see for the rest") {
+  relations rel;
+  rel.apply({relation::mute, "ann", "ben", true});   // ann does not see ben's lines
+  rel.apply({relation::block, "cat", "dan", true});  // cat and dan see none of each other's
+  std::map<std::string, counting> members;
+  for (auto n : {"ann", "ben", "cat", "dan", "eve"}) members[n];
+  barertc::actors::batch_lines lines;
+  for (auto n : {"ben", "dan", "eve"}) lines.emplace_back(n, barertc::protocol::shared_frame(std::string(n) + " joined"));
+  fan_out(lines, members, rel, [](const counting& c) { return &c; });
+  auto texts = [&](const std::string& n) {
+    std::vector<std::string> out;
+    for (auto& b : members[n].batches)
+      for (auto& f : b->parts) out.push_back(*f);
+    return out;
+  };
+  using v = std::vector<std::string>;
+  CHECK(texts("ann") == v{"dan joined", "eve joined"});
+  CHECK(texts("cat") == v{"ben joined", "eve joined"});
+  CHECK(texts("dan") == v{"ben joined", "dan joined", "eve joined"});  // dan set no relation towards himself
+  CHECK(texts("eve") == v{"ben joined", "dan joined", "eve joined"});
+  // Those no line is hidden from share the very same batch; the lines are never copied.
+  CHECK(members["ben"].batches.at(0).get() == members["eve"].batches.at(0).get());
+  CHECK(members["ann"].batches.at(0)->parts.at(0).get() == lines[1].second.get());
+  for (auto& [n, c] : members) CHECK(c.got.empty());
+}
+
+TEST_CASE("a batch whose every line is hidden from a member sends that member nothing") {
+  relations rel;
+  rel.apply({relation::mute, "ann", "ben", true});
+  std::map<std::string, counting> members;
+  members["ann"];
+  members["ben"];
+  barertc::actors::batch_lines lines{{"ben", barertc::protocol::shared_frame("a")}, {"ben", barertc::protocol::shared_frame("b")}};
+  fan_out(lines, members, rel, [](const counting& c) { return &c; });
+  CHECK(members["ann"].batches.empty());
+  CHECK(members["ben"].batches.size() == 1);
 }
 
 TEST_CASE("a broadcast with no relations reaches every member") {

@@ -32,10 +32,11 @@ caf::behavior dm_behavior(caf::stateful_actor<dm_state>* self, std::string a, pr
         while (recent.size() > static_cast<size_t>(barertc::defaults::report_context_lines)) recent.pop_front();
         bool from_a = msg.username == a;
         const auto& other = from_a ? b : a;
+        // Queued before the sender hears back, so a history read after that finds it.
+        if (deliver && keep && history) history->store({msg.msg_id, msg.username, other, msg.message, unix_now()});
         msg.channel = "@" + other;
         (from_a ? a_conn : b_conn)->send(protocol::encode_frame(msg));
         if (!deliver) return;
-        if (keep && history) history->store({msg.msg_id, msg.username, other, msg.message, unix_now()});
         msg.channel = "@" + msg.username;
         (from_a ? b_conn : a_conn)->send(protocol::encode_frame(msg));
       },

@@ -32,6 +32,9 @@ dm_history::~dm_history() {
     stopping_ = true;
   }
   cv_.notify_all();
+  // The last owner may let go on the history thread itself (a query's callback at shutdown): it
+  // cannot wait for itself, and the thread ends by itself once the queue is done.
+  if (thread_.joinable() && thread_.get_id() == std::this_thread::get_id()) thread_.detach();
   if (thread_.joinable()) thread_.join();
 }
 

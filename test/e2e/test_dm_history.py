@@ -6,6 +6,7 @@ import asyncio
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import tempfile
 import time
@@ -153,6 +154,7 @@ async def test_clear_by_the_user_or_by_the_website(db_dir):
         await dm(carol, "bob", "cb")
         await dm(carol, "alice", "ca")
         await history_until(s, "carol", "alice", 1)
+        await history_until(s, "bob", "carol", 1)
         await history_until(s, "bob", "alice", 3)
         # The user's own token: every DM they sent or received. They need not be online.
         await alice.close()
@@ -295,5 +297,27 @@ async def test_a_broken_database_is_logged_and_the_chat_goes_on(db_dir, broken):
         assert reply["Error"].startswith("The DM history database is not available: ")
         assert "cannot open the DM history database" in s.output()
         assert s.proc.poll() is None
+    finally:
+        s.stop()
+
+
+@run
+async def test_a_reload_turns_history_on_or_off_only_at_the_next_start(db_dir):
+    db = os.path.join(db_dir, "history.sqlite")
+    s = Server(history_settings(db))
+    try:
+        with open(s.config, "w") as f:
+            f.write(history_settings(db, enabled=False))
+        s.proc.send_signal(signal.SIGHUP)
+        for _ in range(100):
+            if "settings reloaded" in s.output():
+                break
+            await asyncio.sleep(0.05)
+        assert "[DirectMessageHistory] Enabled and SQLiteDatabase apply at the next restart" in s.output()
+        alice, bob = await signed_in(s, "alice", "bob")
+        await dm(alice, "bob", "still kept")
+        assert len((await history_until(s, "bob", "alice", 1))["Messages"]) == 1
+        _, _, page = s.http("/")
+        assert '"DirectMessageHistory":{"Enabled":true' in page
     finally:
         s.stop()

@@ -47,9 +47,25 @@ test("a DM thread loads the earlier messages, then more on request", async () =>
   await alice.screenshot({ path: path.join(shots, "h1-dm-history.png") });
 
   await alice.click("[data-test=load-more]");
-  await alice.waitForSelector("[data-test=message]:has-text('earlier line 1')");
+  await alice.locator("[data-test=load-more]").waitFor({ state: "detached" });  // nothing more to load
   assert.equal(await rows.count(), 23);
   assert.match(await rows.first().innerText(), /earlier line 1\b/);
-  assert.equal(await alice.locator("[data-test=load-more]").count(), 0, "nothing more to load");
   assert.equal(await alice.locator("[data-test=past-divider]").count(), 1);
+
+  // The History modal lists whom I have DMs with; a name opens that thread.
+  await alice.click('.channel-link[data-channel="lobby"]');
+  await alice.click("[data-test=past-dms-button]");
+  await alice.waitForSelector('[data-test=past-dm][data-user="bob"]');
+  await alice.screenshot({ path: path.join(shots, "h2-dm-history-list.png") });
+  await alice.click('[data-test=past-dm][data-user="bob"]');
+  await alice.waitForSelector('.channel-link.is-active[data-channel="@bob"]');
+  assert.equal(await alice.locator("[data-test=past-dms]").count(), 0);
+
+  // Settings: clearing my history erases it on the server.
+  await alice.click('button[title="Settings"]');
+  alice.once("dialog", (d) => d.accept());
+  await alice.click("[data-test=clear-dm-history]");
+  await alice.waitForSelector(".notice.client:has-text('erased from the server (23 messages)')");
+  await alice.click("[data-test=past-dms-button]");
+  await alice.waitForSelector("[data-test=past-dms]:has-text('You have no direct message history on this server.')");
 });

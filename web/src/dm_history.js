@@ -18,7 +18,7 @@ export function historyEnabled(config, jwt) {
 /** A thread's loading state: `loaded` after the first page, `remaining` older ones, `before` to page from. */
 export function pastOf(state, channel) {
   if (!state.past) state.past = {};
-  if (!state.past[channel]) state.past[channel] = { loaded: false, loading: false, remaining: 0, before: 0 };
+  if (!state.past[channel]) state.past[channel] = { loaded: false, loading: false, remaining: 0, before: 0, divided: false };
   return state.past[channel];
 }
 
@@ -46,10 +46,13 @@ export function mergePast(state, channel, answer) {
       at: Number.isNaN(at.getTime()) ? new Date() : at, echoed: true, past: true, key: ++state.seq,
     });
   }
-  if (!past.loaded && older.length) older.push({ kind: "divider", text: PastDivider, key: ++state.seq });
+  if (!past.divided && older.length) {
+    older.push({ kind: "divider", text: PastDivider, key: ++state.seq });
+    past.divided = true;
+  }
   list.unshift(...older);
   if (messages.length) past.before = messages[messages.length - 1].msgID;
   past.remaining = messages.length ? (answer.Remaining || 0) : 0;
   past.loaded = true;
-  return older.length - (older.length && older[older.length - 1].kind === "divider" ? 1 : 0);
+  return older.filter((m) => m.kind === "message").length;
 }

@@ -37,6 +37,14 @@ describe("DM history", () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
+  it("puts the divider above this session's messages even when the first page held only those", () => {
+    const s = newState(config, "me");
+    s.history["@bob"] = [{ kind: "message", username: "me", msgID: 30, key: ++s.seq }];
+    expect(mergePast(s, "@bob", { Messages: [row(30, "me")], Remaining: 2 })).toBe(0);
+    expect(mergePast(s, "@bob", { Messages: [row(8), row(7)], Remaining: 0 })).toBe(2);
+    expect(s.history["@bob"].map((m) => m.msgID ?? "divider")).toEqual([7, 8, "divider", 30]);
+  });
+
   it("shows no divider when there is nothing from before", () => {
     const s = newState(config, "me");
     expect(mergePast(s, "@carol", { Messages: [], Remaining: 0 })).toBe(0);

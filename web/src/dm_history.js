@@ -2,6 +2,17 @@
 // when the server keeps DMs, a DM thread loads its older messages, 20 at a time, above a divider
 // (web-client.md F.2). No DOM and no fetch here, so it can be tested with Vitest.
 
+/**
+ * POSTs `body` to one of the server's JSON APIs (server.md D.3); the answer when its OK is true,
+ * else throws with its Error.
+ */
+export async function postApi(path, body, fetchFn = fetch) {
+  const r = await fetchFn(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const answer = await r.json();
+  if (!answer.OK) throw new Error(answer.Error || `status ${r.status}`);
+  return answer;
+}
+
 /** The divider between the loaded past messages and this session's (web-client.md F.2). */
 export const PastDivider = "Messages from your past chat session are available above this line";
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { newState } from "../src/chat.js";
-import { historyEnabled, historyRequest, loadMoreLabel, mergePast, PastDivider, pastOf } from "../src/dm_history.js";
+import {
+  historyEnabled, historyRequest, loadMoreLabel, mergePast, PastDivider, pastOf, postApi,
+} from "../src/dm_history.js";
 
 const config = { PublicChannels: [{ ID: "lobby" }], JWT: {}, DirectMessageHistory: { Enabled: true } };
 const row = (id, username = "bob") => ({ username, message: `<p>${id}</p>`, msgID: id, timestamp: "2026-12-01T10:00:00Z" });
@@ -43,6 +45,18 @@ describe("DM history", () => {
     expect(mergePast(s, "@bob", { Messages: [row(30, "me")], Remaining: 2 })).toBe(0);
     expect(mergePast(s, "@bob", { Messages: [row(8), row(7)], Remaining: 0 })).toBe(2);
     expect(s.history["@bob"].map((m) => m.msgID ?? "divider")).toEqual([7, 8, "divider", 30]);
+  });
+
+  it("calls the JSON APIs with a POST, and turns an error answer into a thrown Error", async () => {
+    const calls = [];
+    const fake = (answer, status) => async (path, init) => {
+      calls.push({ path, init });
+      return { status, json: async () => answer };
+    };
+    expect(await postApi("/api/x", { A: 1 }, fake({ OK: true, N: 2 }, 200))).toEqual({ OK: true, N: 2 });
+    expect(calls[0].init).toEqual({ method: "POST", headers: { "Content-Type": "application/json" }, body: '{"A":1}' });
+    await expect(postApi("/api/x", {}, fake({ OK: false, Error: "nope" }, 403))).rejects.toThrow("nope");
+    await expect(postApi("/api/x", {}, fake({ OK: false }, 500))).rejects.toThrow("status 500");
   });
 
   it("shows no divider when there is nothing from before", () => {

@@ -172,7 +172,8 @@ partners_page dm_history_db::partners(const std::string& user, partner_order ord
   partners_page out;
   out.count = static_cast<int64_t>(all.size());
   out.pages = (out.count + per_page - 1) / per_page;
-  for (int64_t i = (page - 1) * per_page; i >= 0 && i < out.count && i < page * per_page; ++i)
+  if (page < 1 || page > out.pages) return out;  // (and no overflow for a huge page number)
+  for (int64_t i = (page - 1) * per_page; i < out.count && i < page * per_page; ++i)
     out.usernames.push_back(all[static_cast<size_t>(i)].first);
   return out;
 }

@@ -97,6 +97,7 @@ TEST_CASE("partners sort four ways and page by nine", "[dm_history]") {
   CHECK(p.count == 3);
   CHECK(p.pages == 2);
   CHECK(db.partners("alice", partner_order::a_z, 3, 2).usernames.empty());
+  CHECK(db.partners("alice", partner_order::a_z, INT64_MAX, 9).usernames.empty());
   CHECK(db.partners("a_%", partner_order::a_z, 1, 9).usernames == std::vector<std::string>{"zed"});
 }
 

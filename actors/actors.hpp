@@ -16,9 +16,10 @@ caf::actor spawn_channel(caf::actor_system& sys, context_ptr ctx, settings::chan
 /// Who is online: name uniqueness, the who list, presence, DM threads and signalling routes.
 caf::actor spawn_directory(caf::actor_system& sys, std::shared_ptr<config_cell> cell, std::vector<caf::actor> channels);
 
-/// One DM thread between two online users.
+/// One DM thread between two online users; `history` (may be empty) keeps what it delivers.
 caf::actor spawn_dm_thread(caf::actor_system& sys, std::string a, protocol::connection_ptr a_conn,
-                           std::string b, protocol::connection_ptr b_conn);
+                           std::string b, protocol::connection_ptr b_conn,
+                           std::shared_ptr<storage::dm_history> history);
 
 /// Whether /shutdown or /api/shutdown asked for the process to stop (lifecycle.cpp).
 bool restart_requested();

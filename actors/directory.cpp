@@ -263,13 +263,13 @@ void direct_message(dir_ptr self, online& from, const std::string& to, protocol:
   if (t == st.threads.end()) {
     auto& a = st.users[key.first];
     auto& b = st.users[key.second];
-    t = st.threads.emplace(key, spawn_dm_thread(self->system(), key.first, a.conn, key.second, b.conn)).first;
+    t = st.threads.emplace(key, spawn_dm_thread(self->system(), key.first, a.conn, key.second, b.conn, st.ctx->history)).first;
     a.dm_partners.insert(key.second);
     b.dm_partners.insert(key.first);
   }
   bool report = filtered && filtered->report_message;
   auto reported = report ? msg : protocol::message{};
-  self->send(t->second, dm_atom::value, std::move(msg), deliver);
+  self->send(t->second, dm_atom::value, std::move(msg), deliver, !image);
   // After the message itself, so the thread's context for the report includes it.
   // (`sender` went with msg; `reported` is its copy.)
   if (report && report_webhook_on(*st.ctx))
@@ -515,6 +515,7 @@ caf::behavior directory_behavior(dir_ptr self, directory_env env) {
         m.msg_id = msg_id;
         broadcast(self, protocol::encode_frame(m));
         for (auto& ch : env.channels) self->send(ch, takeback_atom::value, msg_id);
+        if (auto& history = self->state.ctx->history) history->erase(msg_id);
       },
       [=](react_atom, const std::string& username, int64_t msg_id, const std::string& emoji) {
         if (!from_sender(self, username)) return;

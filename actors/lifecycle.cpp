@@ -36,7 +36,16 @@ std::string reconfigure(dir_ptr self, const directory_env& env) {
     return "The list of public channels in " + esc(path) +
            " has changed: restart the server to apply it. Nothing was changed.";
   }
-  auto ctx = make_context(next, self->state.ctx->msg_ids, self->state.ctx->webhooks);
+  // DM history opens its database at start-up: turning it on or off, or moving the file, waits
+  // for a restart; RetentionDays and the disclaimer apply now.
+  auto& dmh = next.direct_message_history;
+  const auto& was = self->state.ctx->cfg.direct_message_history;
+  if (dmh.enabled != was.enabled || dmh.sqlite_database != was.sqlite_database)
+    spdlog::warn("settings: [DirectMessageHistory] Enabled and SQLiteDatabase apply at the next restart");
+  dmh.enabled = was.enabled;
+  dmh.sqlite_database = was.sqlite_database;
+  if (auto& history = self->state.ctx->history) history->set_retention(dmh.retention_days);
+  auto ctx = make_context(next, self->state.ctx->msg_ids, self->state.ctx->webhooks, self->state.ctx->history);
   self->state.ctx = ctx;
   env.cell->current.store(ctx);
   for (auto& [name, u] : self->state.users) {

@@ -16,6 +16,7 @@
 #include "protocol/transport.hpp"
 #include "protocol/webhook.hpp"
 #include "settings/settings.hpp"
+#include "storage/dm_history.hpp"
 
 namespace barertc::actors {
 
@@ -55,6 +56,8 @@ using amend_atom = caf::atom_constant<caf::atom("amend")>;        ///< API -> di
 using blocklist_atom = caf::atom_constant<caf::atom("blocklist")>; ///< API -> directory: a stored blocklist
 using discon_atom = caf::atom_constant<caf::atom("discon")>;      ///< API -> directory: /api/disconnect/now
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;  ///< API -> directory: /api/shutdown
+using online_atom = caf::atom_constant<caf::atom("online")>;      ///< API -> directory: is this user in the room?
+using owned_atom = caf::atom_constant<caf::atom("owned")>;        ///< DM history -> user: whose a msgID is
 
 /// Logs an exception that escaped a handler of `actor_name` (CAF then ends that actor); returns the
 /// error it ends with. Handlers catch what they can; this makes the rest loud rather than silent.
@@ -79,12 +82,16 @@ struct context {
   std::shared_ptr<const message_filters> filters;
   /// Posts to the website's webhooks off the chat's threads (net/webhook_client.*); may be empty.
   std::shared_ptr<const protocol::webhook_poster> webhooks;
+  /// The DM history (storage/dm_history.*) when `[DirectMessageHistory]` was on at start-up, else
+  /// empty. The same one for every context: it lives as long as the server.
+  std::shared_ptr<storage::dm_history> history;
 };
 using context_ptr = std::shared_ptr<const context>;
 
 /// Builds the context for a settings value (renders the welcome messages once).
 context_ptr make_context(const settings::settings& cfg, std::shared_ptr<std::atomic<int64_t>> msg_ids,
-                         std::shared_ptr<const protocol::webhook_poster> webhooks);
+                         std::shared_ptr<const protocol::webhook_poster> webhooks,
+                         std::shared_ptr<storage::dm_history> history);
 
 /// Where the current context is published after a reload, for connections not yet logged in and
 /// for the page. Actors hold their own copy and are sent the new one.

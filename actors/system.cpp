@@ -57,7 +57,8 @@ caf::error log_actor_exception(const char* actor_name, std::exception_ptr& eptr)
 }
 
 context_ptr make_context(const settings::settings& s, std::shared_ptr<std::atomic<int64_t>> msg_ids,
-                         std::shared_ptr<const protocol::webhook_poster> webhooks) {
+                         std::shared_ptr<const protocol::webhook_poster> webhooks,
+                         std::shared_ptr<storage::dm_history> history) {
   auto c = std::make_shared<context>();
   c->cfg = s;
   for (auto& ch : s.public_channels)
@@ -72,6 +73,7 @@ context_ptr make_context(const settings::settings& s, std::shared_ptr<std::atomi
   c->msg_ids = std::move(msg_ids);
   c->filters = std::make_shared<const message_filters>(s.message_filters);
   c->webhooks = std::move(webhooks);
+  c->history = std::move(history);
   return c;
 }
 
@@ -85,10 +87,17 @@ struct chat::impl {
 
   impl(const settings::settings& s, const std::string& path, protocol::webhook_poster webhooks)
       : system(configure(cfg, s)), media(std::make_shared<media_pool>(system, s.server.image_workers)) {
-    // msgIDs start at the start-up time in unix seconds (protocol.md B.5).
-    auto ids = std::make_shared<std::atomic<int64_t>>(unix_now());
-    cell->current.store(
-        make_context(s, ids, std::make_shared<const protocol::webhook_poster>(std::move(webhooks))));
+    std::shared_ptr<storage::dm_history> history;
+    if (s.direct_message_history.enabled)
+      history = std::make_shared<storage::dm_history>(storage::dm_history::options{
+          s.direct_message_history.sqlite_database, s.direct_message_history.retention_days,
+          static_cast<size_t>(barertc::defaults::dm_history_queue), static_cast<size_t>(barertc::defaults::dm_history_batch),
+          std::chrono::seconds(barertc::defaults::dm_history_purge_seconds)});
+    // msgIDs start at the start-up time in unix seconds (protocol.md B.5), and above every stored
+    // one, so a takeback never names an old DM.
+    auto ids = std::make_shared<std::atomic<int64_t>>(std::max(unix_now(), history ? history->max_msg_id() : 0));
+    cell->current.store(make_context(s, ids, std::make_shared<const protocol::webhook_poster>(std::move(webhooks)),
+                                     std::move(history)));
     cell->path = path;
     std::vector<caf::actor> ordered;
     for (auto& ch : s.public_channels) {

@@ -344,10 +344,19 @@ void on_file(self_ptr self, const user_env& env, protocol::message& msg) {
           });
 }
 
-/// `takeback`: the sender's own message (this session's msgIDs), or any for an operator.
+/// `takeback`: the sender's own message (this session's msgIDs, or a DM the DM history has them
+/// sending), or any for an operator.
 void on_takeback(self_ptr self, const user_env& env, const protocol::message& msg) {
-  if (!self->state.op && !self->state.owned.count(msg.msg_id)) return notice(env, refusal::not_your_message);
-  self->send(env.directory, takeback_atom::value, self->state.username, msg.msg_id);
+  if (self->state.op || self->state.owned.count(msg.msg_id))
+    return self->send(env.directory, takeback_atom::value, self->state.username, msg.msg_id);
+  const auto& history = self->state.ctx->history;
+  if (!history) return notice(env, refusal::not_your_message);
+  // Asked off this thread; the answer comes back as `owned`.
+  auto me = caf::actor_cast<caf::actor>(self);
+  history->sender_of(msg.msg_id, [me, id = msg.msg_id](storage::result<std::optional<std::string>> r) {
+    auto* sender = std::get_if<0>(&r);
+    caf::anon_send(me, owned_atom::value, id, sender && *sender ? **sender : std::string());
+  });
 }
 
 /// `react`: one emoji on a message, passed to everyone (the server keeps nothing).
@@ -545,6 +554,12 @@ caf::behavior user_behavior(self_ptr self, user_env env) {
         self->state.op = false;
       },
       [=](op_atom, bool op) { self->state.op = op; },
+      // The DM history's answer to a takeback of a message from an earlier session.
+      [=](owned_atom, int64_t msg_id, const std::string& sender) {
+        if (self->state.username.empty()) return;
+        if (sender != self->state.username) return notice(env, refusal::not_your_message);
+        self->send(env.directory, takeback_atom::value, self->state.username, msg_id);
+      },
       // /api/amend-jwt: the new claims, and at once a ping with the token and rules they give.
       [=](amend_atom, const protocol::jwt_claims& claims) {
         if (!self->state.claims || self->state.username.empty()) return;

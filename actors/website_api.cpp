@@ -25,6 +25,15 @@ std::variant<protocol::jwt_claims, protocol::api_reply> verified(const settings:
   return std::get<protocol::jwt_claims>(std::move(v));
 }
 
+/// The DM history's answer to a query: its reply, or a 500 naming the database's error.
+template <class T, class F>
+auto history_answer(const done_fn& d, F to_reply) {
+  return [d, to_reply](storage::result<T> r) {
+    if (auto* err = std::get_if<1>(&r)) return answer(d, api_error(500, *err));
+    answer(d, to_reply(std::get<0>(r)));
+  };
+}
+
 struct handler {
   const api_env& env;
   const context_ptr& ctx;
@@ -80,6 +89,71 @@ struct handler {
                  int64_t{-1}, discon_atom::value, std::move(r.usernames), std::move(r.message), r.kick);
   }
 
+  /// The DM history, or the reply that it is off.
+  std::shared_ptr<storage::dm_history> history() const {
+    if (!ctx->history) answer(done, api_error(400, "Direct message history is not enabled on this server"));
+    return ctx->history;
+  }
+
+  /// The caller of a DM history API by their chat token, who must be in the room: `then(name)`.
+  void online_caller(const std::string& token, std::function<void(const std::string&)> then) const {
+    auto v = verified(ctx->cfg, token, 401);
+    if (auto* err = std::get_if<protocol::api_reply>(&v)) return answer(done, *err);
+    auto name = std::get<protocol::jwt_claims>(v).subject;
+    auto d = done;
+    ask<int32_t>(*env.system, env.directory,
+                 [d, name, then](int32_t online) {
+                   if (online < 0) return answer(d, api_error(500, "The chat did not answer in time"));
+                   if (!online) return answer(d, api_error(403, "You are not logged into the chat room"));
+                   then(name);
+                 },
+                 int32_t{-1}, online_atom::value, name);
+  }
+
+  void operator()(const protocol::history_request& r) const {
+    auto h = history();
+    if (!h) return;
+    auto d = done;
+    online_caller(r.token, [h, d, r](const std::string& me) {
+      h->page(me, r.username, r.before_id, barertc::defaults::dm_history_page,
+              history_answer<storage::dm_page>(d, [](const storage::dm_page& p) {
+                std::vector<protocol::history_entry> out;
+                for (auto& m : p.messages)
+                  out.push_back({m.from, m.message, m.msg_id, protocol::rfc3339(m.timestamp)});
+                return protocol::api_ok_history(out, p.remaining);
+              }));
+    });
+  }
+
+  void operator()(const protocol::usernames_request& r) const {
+    auto h = history();
+    if (!h) return;
+    auto order = r.sort == "oldest" ? storage::partner_order::oldest
+                 : r.sort == "a-z"  ? storage::partner_order::a_z
+                 : r.sort == "z-a"  ? storage::partner_order::z_a
+                                    : storage::partner_order::newest;
+    auto d = done;
+    auto page = r.page;
+    online_caller(r.token, [h, d, order, page](const std::string& me) {
+      h->partners(me, order, page, barertc::defaults::dm_partners_page,
+                  history_answer<storage::partners_page>(d, [](const storage::partners_page& p) {
+                    return protocol::api_ok_usernames(p.usernames, p.count, p.pages);
+                  }));
+    });
+  }
+
+  void operator()(const protocol::clear_request& r) const {
+    auto h = history();
+    if (!h) return;
+    std::string name = r.username;  // named by the website (APIKey checked)
+    if (name.empty()) {             // or the caller's own, by token; they need not be online
+      auto v = verified(ctx->cfg, r.token, 401);
+      if (auto* err = std::get_if<protocol::api_reply>(&v)) return answer(done, *err);
+      name = std::get<protocol::jwt_claims>(v).subject;
+    }
+    h->clear(name, history_answer<int64_t>(done, [](int64_t n) { return protocol::api_ok_erased(n); }));
+  }
+
   void operator()(const protocol::profile_request& r) const {
     auto v = verified(ctx->cfg, r.token, 401);
     if (auto* err = std::get_if<protocol::api_reply>(&v)) return answer(done, *err);
@@ -101,7 +175,9 @@ void website_api(const api_env& env, const std::string& path, bool post, std::st
                  const std::string& body, std::function<void(int, std::string)> done) {
   auto ctx = env.cell->current.load();
   auto request = protocol::parse_api(path, post, content_type, body, ctx->cfg.admin_api_key);
-  if (request.index() != 0 && path != "/api/profile") spdlog::info("api: {} called", path);
+  if (request.index() != 0 && path != "/api/profile" && path != "/api/message/history" &&
+      path != "/api/message/usernames")  // the page's own calls
+    spdlog::info("api: {} called", path);
   std::visit(handler{env, ctx, done}, request);
 }
 

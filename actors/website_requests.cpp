@@ -82,6 +82,10 @@ caf::message_handler website_handlers(dir_ptr self, const directory_env& env) {
                            true);
       },
       [=](shutdown_atom, bool) { request_shutdown(); },
+      // The DM history APIs answer only users in the room.
+      [=](online_atom, const std::string& username) -> int32_t {
+        return self->state.users.count(username) ? 1 : 0;
+      },
   };
 }
 

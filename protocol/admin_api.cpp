@@ -64,6 +64,13 @@ class fields {
       out.emplace_back(n.GetString(), n.GetStringLength());
     }
   }
+  void integer(const char* key, int64_t& out, int64_t min) {
+    auto it = obj_.FindMember(key);
+    if (it == obj_.MemberEnd() || it->value.IsNull()) return;
+    if (!it->value.IsInt64() || it->value.GetInt64() < min)
+      return fail(std::string("'") + key + "' must be a whole number of at least " + std::to_string(min));
+    out = it->value.GetInt64();
+  }
   void boolean(const char* key, bool& out) {
     auto it = obj_.FindMember(key);
     if (it == obj_.MemberEnd() || it->value.IsNull()) return;
@@ -110,10 +117,53 @@ api_reply api_ok_removed(int64_t removed) {
   });
 }
 
+api_reply api_ok_history(const std::vector<history_entry>& messages, int64_t remaining) {
+  return reply(200, true, {}, [&](pretty_t& w) {
+    w.Key("Messages");
+    w.StartArray();
+    for (auto& m : messages) {
+      w.StartObject();
+      w.Key("username");
+      w.String(m.username.data(), static_cast<rapidjson::SizeType>(m.username.size()));
+      w.Key("message");
+      w.String(m.message.data(), static_cast<rapidjson::SizeType>(m.message.size()));
+      w.Key("msgID");
+      w.Int64(m.msg_id);
+      w.Key("timestamp");
+      w.String(m.timestamp.data(), static_cast<rapidjson::SizeType>(m.timestamp.size()));
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("Remaining");
+    w.Int64(remaining);
+  });
+}
+
+api_reply api_ok_usernames(const std::vector<std::string>& usernames, int64_t count, int64_t pages) {
+  return reply(200, true, {}, [&](pretty_t& w) {
+    w.Key("Usernames");
+    w.StartArray();
+    for (auto& u : usernames) w.String(u.data(), static_cast<rapidjson::SizeType>(u.size()));
+    w.EndArray();
+    w.Key("Count");
+    w.Int64(count);
+    w.Key("Pages");
+    w.Int64(pages);
+  });
+}
+
+api_reply api_ok_erased(int64_t erased) {
+  return reply(200, true, {}, [&](pretty_t& w) {
+    w.Key("MessagesErased");
+    w.Int64(erased);
+  });
+}
+
 api_request parse_api(std::string_view path, bool post, std::string_view content_type, std::string_view body,
                       const std::string& api_key) {
   static const char* known[] = {"/api/block/now", "/api/authenticate", "/api/amend-jwt", "/api/shutdown",
-                                "/api/blocklist", "/api/disconnect/now", "/api/profile"};
+                                "/api/blocklist", "/api/disconnect/now", "/api/profile",
+                                "/api/message/history", "/api/message/usernames", "/api/message/clear"};
   if (std::find(std::begin(known), std::end(known), path) == std::end(known)) return api_error(404, "Not found");
   if (!post) return api_error(400, "Only POST methods allowed");
   if (content_type != "application/json") return api_error(400, "Only application/json content-types allowed");
@@ -125,6 +175,28 @@ api_request parse_api(std::string_view path, bool post, std::string_view content
     profile_request r;
     f.str("JWTToken", r.token);
     f.str("Username", r.username);
+    return checked(f, std::move(r));
+  }
+  if (path == "/api/message/history") {
+    history_request r;
+    f.str("JWTToken", r.token);
+    f.str("Username", r.username);
+    f.integer("BeforeID", r.before_id, 0);
+    return checked(f, std::move(r));
+  }
+  if (path == "/api/message/usernames") {
+    usernames_request r;
+    f.str("JWTToken", r.token);
+    f.str("Sort", r.sort, false);
+    f.integer("Page", r.page, 1);
+    if (r.sort.empty()) r.sort = "newest";
+    if (f.error.empty() && r.sort != "newest" && r.sort != "oldest" && r.sort != "a-z" && r.sort != "z-a")
+      return api_error(400, "'Sort' must be one of newest, oldest, a-z, z-a");
+    return checked(f, std::move(r));
+  }
+  if (path == "/api/message/clear" && !d.HasMember("APIKey")) {
+    clear_request r;  // the user's own, by their token
+    f.str("JWTToken", r.token);
     return checked(f, std::move(r));
   }
   auto key = d.FindMember("APIKey");
@@ -150,6 +222,11 @@ api_request parse_api(std::string_view path, bool post, std::string_view content
     return checked(f, std::move(r));
   }
   if (path == "/api/shutdown") return shutdown_request{};
+  if (path == "/api/message/clear") {
+    clear_request r;  // the website's, for any user
+    f.str("Username", r.username);
+    return checked(f, std::move(r));
+  }
   if (path == "/api/blocklist") {
     blocklist_request r;
     f.str("Username", r.username);

@@ -87,6 +87,12 @@ std::string page_config_json(const settings::settings& cfg, std::string_view tok
     w.EndObject();
   }
   w.EndArray();
+  // DM history (server.md A.4): whether DM threads load older messages, and the disclaimer banner.
+  w.Key("DirectMessageHistory");
+  w.StartObject();
+  boolean(w, "Enabled", cfg.direct_message_history.enabled);
+  str(w, "DisclaimerMessage", cfg.direct_message_history.enabled ? cfg.direct_message_history.disclaimer_message : "");
+  w.EndObject();
   w.Key("JWT");
   w.StartObject();
   boolean(w, "Enabled", cfg.jwt.enabled);

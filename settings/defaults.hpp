@@ -79,4 +79,13 @@ inline constexpr int webhook_queue = 256;               ///< Calls waiting; more
 inline constexpr int64_t webhook_reply_bytes = 64 << 10; ///< A profile card's reply; more is cut off and refused.
 inline constexpr int report_context_lines = 30;         ///< Recent DM lines a report carries (server.md E).
 
+// ---- DM history (storage/dm_history.*, server.md A.4 [DirectMessageHistory] and D.3) -----------
+inline constexpr const char* dm_history_database = "database.sqlite"; ///< The reference's file name, in the working directory.
+inline constexpr int dm_history_retention_days = 90;    ///< The reference's default: three months, then gone.
+inline constexpr int dm_history_page = 20;              ///< Messages per /api/message/history page (server.md D.3).
+inline constexpr int dm_partners_page = 9;              ///< Names per /api/message/usernames page (server.md D.3).
+inline constexpr int dm_history_queue = 10000;          ///< Writes waiting for a slow disk; more are dropped and logged.
+inline constexpr int dm_history_batch = 500;            ///< Writes per transaction: one sync of the disk for many DMs.
+inline constexpr int dm_history_purge_seconds = 3600;   ///< RetentionDays purge: at start-up, then hourly.
+
 }  // namespace barertc::defaults

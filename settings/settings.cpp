@@ -363,12 +363,23 @@ std::variant<settings, errors> parse(std::string_view text, const std::string& s
     r.str("ModRuleErrorNoImage", s.strings.mod_rule_error_no_image);
     r.unknown_keys_are("key");
   }
+  if (auto* t = sub_table(top, "DirectMessageHistory")) {
+    table_reader r(*t, "DirectMessageHistory.", source, errs);
+    auto& h = s.direct_message_history;
+    r.boolean("Enabled", h.enabled);
+    r.str("SQLiteDatabase", h.sqlite_database);
+    r.integer("RetentionDays", h.retention_days, 0, 36500);
+    r.str("DisclaimerMessage", h.disclaimer_message);
+    r.unknown_keys_are("key");
+    if (h.enabled && h.sqlite_database.empty())
+      errs.problems.push_back(r.where(*t) + "'DirectMessageHistory.SQLiteDatabase' must name a file when Enabled");
+  }
   read_channels(top, source, errs, s);
   read_filters(top, source, errs, s);
   read_webhooks(top, source, errs, s);
   // Sections of the reference server that this server does not act on yet: accepted, so a file
   // written for it loads, and reported, so nobody believes they are in force.
-  for (auto* key : {"ModerationRule", "DirectMessageHistory", "DMLinkSpamProtection", "Logging"})
+  for (auto* key : {"ModerationRule", "DMLinkSpamProtection", "Logging"})
     if (auto* n = top.take(key))
       s.warnings.push_back(top.where(*n) + "'" + key + "' is not used by this server yet; its settings have no effect");
   top.unknown_keys_are("key");
@@ -568,6 +579,11 @@ std::string to_toml(const settings& s) {
       << "Name = " << quote(w.name) << "\n"
       << "Enabled = " << yes(w.enabled) << "\n"
       << "URL = " << quote(w.url) << "\n";
+  o << "\n[DirectMessageHistory]  # DMs kept in SQLite for the page's history; off by default\n"
+    << "Enabled = " << yes(s.direct_message_history.enabled) << "\n"
+    << "SQLiteDatabase = " << quote(s.direct_message_history.sqlite_database) << "\n"
+    << "RetentionDays = " << s.direct_message_history.retention_days << "  # 0 keeps messages forever\n"
+    << "DisclaimerMessage = " << quote(s.direct_message_history.disclaimer_message) << "\n";
   o << "\n[Strings]\n"
     << "ModRuleErrorCameraAlwaysNSFW = " << quote(s.strings.mod_rule_error_camera_always_nsfw) << "\n"
     << "ModRuleErrorNoBroadcast = " << quote(s.strings.mod_rule_error_no_broadcast) << "\n"

@@ -115,6 +115,18 @@ struct strings {
       "Please contact a chat operator for more information.";
 };
 
+/// `[DirectMessageHistory]` (server.md A.4): DMs kept in SQLite so a DM thread shows older
+/// messages. Off by default: nothing is stored unless the operator turns it on.
+struct direct_message_history {
+  bool enabled = false;
+  std::string sqlite_database = barertc::defaults::dm_history_database;  ///< Relative to the working directory.
+  int retention_days = barertc::defaults::dm_history_retention_days;    ///< 0 keeps messages forever.
+  /// HTML banner at the top of each DM thread (the reference's default text).
+  std::string disclaimer_message =
+      "<i class=\"fa fa-info-circle mr-1\"></i> <strong>Reminder:</strong> please conduct yourself honorably in "
+      "Direct Messages.";
+};
+
 /// The whole settings.toml.
 struct settings {
   int version = current_version;
@@ -137,6 +149,7 @@ struct settings {
   std::vector<message_filter> message_filters;
   std::vector<webhook> webhook_urls;
   struct strings strings;
+  struct direct_message_history direct_message_history;
   /// The URL of the enabled webhook called `name`, or empty.
   std::string webhook_url(std::string_view name) const {
     for (auto& w : webhook_urls)

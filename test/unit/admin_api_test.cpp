@@ -78,3 +78,46 @@ TEST_CASE("webhook bodies and the profile answer", "[webhook]") {
   CHECK(profile_reply("not json").status == 500);
   CHECK(profile_reply(R"({"Data":{"Headline":"no OK"}})").status == 500);
 }
+
+TEST_CASE("the DM history APIs take a chat token; clear takes a token or the APIKey", "[admin_api]") {
+  auto h = call("/api/message/history", R"({"JWTToken":"t","Username":"bob","BeforeID":42})");
+  REQUIRE(std::holds_alternative<history_request>(h));
+  CHECK(std::get<history_request>(h).before_id == 42);
+  CHECK(std::get<history_request>(call("/api/message/history", R"({"JWTToken":"t","Username":"bob"})")).before_id == 0);
+  CHECK(error_of(call("/api/message/history", R"({"JWTToken":"t","Username":"bob","BeforeID":1.5})")) ==
+        "'BeforeID' must be a whole number of at least 0");
+  auto u = call("/api/message/usernames", R"({"JWTToken":"t"})");
+  REQUIRE(std::holds_alternative<usernames_request>(u));
+  CHECK(std::get<usernames_request>(u).sort == "newest");
+  CHECK(std::get<usernames_request>(u).page == 1);
+  CHECK(std::get<usernames_request>(call("/api/message/usernames", R"({"JWTToken":"t","Sort":"z-a","Page":3})")).page == 3);
+  CHECK(error_of(call("/api/message/usernames", R"({"JWTToken":"t","Sort":"AZ"})")) ==
+        "'Sort' must be one of newest, oldest, a-z, z-a");
+  auto own = call("/api/message/clear", R"({"JWTToken":"t"})");
+  REQUIRE(std::holds_alternative<clear_request>(own));
+  CHECK(std::get<clear_request>(own).username.empty());
+  auto site = call("/api/message/clear", R"({"APIKey":"k-123","Username":"bob"})");
+  REQUIRE(std::holds_alternative<clear_request>(site));
+  CHECK(std::get<clear_request>(site).username == "bob");
+  CHECK(status_of(call("/api/message/clear", R"({"APIKey":"nope","Username":"bob"})")) == 401);
+}
+
+TEST_CASE("the DM history replies have the reference's fields", "[admin_api]") {
+  rapidjson::Document d;
+  d.Parse(api_ok_history({{"bob", "<p>hi</p>", 7, "2026-12-01T10:00:00Z"}}, 3).body.c_str());
+  CHECK(d["OK"].GetBool());
+  CHECK(d["Remaining"].GetInt() == 3);
+  auto& m = d["Messages"][0];
+  CHECK(std::string(m["username"].GetString()) == "bob");
+  CHECK(std::string(m["message"].GetString()) == "<p>hi</p>");
+  CHECK(m["msgID"].GetInt64() == 7);
+  CHECK(std::string(m["timestamp"].GetString()) == "2026-12-01T10:00:00Z");
+  d.Parse(api_ok_history({}, 0).body.c_str());
+  CHECK(d["Messages"].IsArray());
+  d.Parse(api_ok_usernames({"a", "b"}, 11, 2).body.c_str());
+  CHECK(d["Usernames"].Size() == 2);
+  CHECK(d["Count"].GetInt() == 11);
+  CHECK(d["Pages"].GetInt() == 2);
+  d.Parse(api_ok_erased(5).body.c_str());
+  CHECK(d["MessagesErased"].GetInt() == 5);
+}

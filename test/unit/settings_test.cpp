@@ -193,6 +193,30 @@ TEST_CASE("[[WebhookURLs]] are read, checked, and written back", "[settings]") {
                  "http:// or https://"));
 }
 
+TEST_CASE("[DirectMessageHistory] is off by default, read, checked, and written back", "[settings]") {
+  auto off = parsed("");
+  CHECK_FALSE(off.direct_message_history.enabled);
+  CHECK(off.direct_message_history.sqlite_database == "database.sqlite");
+  CHECK(off.direct_message_history.retention_days == 90);
+  CHECK(off.direct_message_history.disclaimer_message.find("Reminder:") != std::string::npos);
+  CHECK_FALSE(defaults().direct_message_history.enabled);
+  auto s = parsed("[DirectMessageHistory]\nEnabled = true\nSQLiteDatabase = \"/var/lib/chat/dm.sqlite\"\n"
+                  "RetentionDays = 0\nDisclaimerMessage = \"<b>Careful</b>\"\n");
+  CHECK(s.direct_message_history.enabled);
+  CHECK(s.direct_message_history.sqlite_database == "/var/lib/chat/dm.sqlite");
+  CHECK(s.direct_message_history.retention_days == 0);
+  CHECK(s.warnings.empty());
+  auto again = parse(to_toml(s), "written");
+  REQUIRE(std::holds_alternative<settings>(again));
+  CHECK(std::get<settings>(again).direct_message_history.disclaimer_message == "<b>Careful</b>");
+  CHECK(std::get<settings>(again).direct_message_history.sqlite_database == "/var/lib/chat/dm.sqlite");
+  auto bad = [](const char* body) { return problems(std::string(minimal) + "[DirectMessageHistory]\n" + body); };
+  CHECK(mentions(bad("RetentionDays = -1\n"), "'DirectMessageHistory.RetentionDays' must be between 0 and 36500"));
+  CHECK(mentions(bad("Enabled = \"yes\"\n"), "'DirectMessageHistory.Enabled' must be true or false"));
+  CHECK(mentions(bad("Enabled = true\nSQLiteDatabase = \"\"\n"), "must name a file when Enabled"));
+  CHECK(mentions(bad("Retention = 5\n"), "unknown key 'DirectMessageHistory.Retention'"));
+}
+
 TEST_CASE("a new AdminAPIKey is a random version 4 UUID", "[settings]") {
   auto a = defaults().admin_api_key, b = defaults().admin_api_key;
   CHECK(a != b);

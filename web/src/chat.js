@@ -72,6 +72,7 @@ export function newState(config, me = "", storage = null) {
     unread: {},       // channel id or "@name" -> count
     dms: [],          // "@name" threads, most recent first
     reactions: {},    // msgID -> emoji -> [usernames] (messages.js)
+    past: {},         // "@name" -> DM history loading state (dm_history.js)
     seq: 0,           // the last history entry's key (stable across takebacks)
     who: [],          // latest who list
     jwt: config?.JWT?.Token || "",

@@ -240,3 +240,18 @@ async def test_jwt_polling_user_gets_a_fresh_token_in_pings(make_server):
     assert p.username == "tokenuser"
     ping = await p.expect("ping", timeout=5)
     assert ping["jwt"] and "IsNoVideoRule" in ping["jwtRules"]
+
+
+@run
+async def test_server_stops_cleanly_with_polling_sessions_open(server):
+    import signal
+    p = Poller(server)
+    await p.login("lastone")
+    held = asyncio.ensure_future(p.request({"username": p.username, "session_id": p.session_id}))
+    await asyncio.sleep(0.1)  # a poll is held, waiting for news
+    server.proc.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(server.proc.wait, 10) == 0
+    try:
+        await held  # answered or cut off; either way the client is not left hanging
+    except OSError:
+        pass

@@ -243,10 +243,13 @@ struct poll_sessions::impl : std::enable_shared_from_this<impl> {
     std::shared_ptr<poll_session> s;
     {
       std::lock_guard lock(mu);
+      // Shutting down: a failure, not "no such session", so the client reconnects later.
+      if (stopped) return refuse(done, 503, "The server is shutting down.");
       if (auto it = sessions.find(req.session_id); it != sessions.end()) s = it->second;
     }
     if (!s || !s->owned_by(req.username)) {
-      auto bye = farewell("Your chat session was not found (it may have timed out). Please log in again.");
+      auto bye = farewell("Your chat session was not found (it may have timed out, or the server restarted). "
+                          "Please log in again.");
       return done(200, protocol::encode_poll_response(req.username, req.session_id, bye));
     }
     s->poll(req.msg);

@@ -41,8 +41,9 @@ std::variant<poll_request, poll_refusal> parse_poll_request(std::string_view bod
   std::string why;
   if (!optional_string(doc, "username", req.username, why) || !optional_string(doc, "session_id", req.session_id, why))
     return poll_refusal{why};
-  auto msg = doc.FindMember("msg");
-  if (msg != doc.MemberEnd() && !msg->value.IsNull()) {
+  const rapidjson::Value& root = doc;
+  auto msg = root.FindMember("msg");
+  if (msg != root.MemberEnd() && !msg->value.IsNull()) {
     if (!msg->value.IsObject()) return poll_refusal{"'msg' must be a Message object"};
     std::string action_why;
     if (!optional_string(msg->value, "action", req.action, action_why))

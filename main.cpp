@@ -183,6 +183,8 @@ int main(int argc, char** argv) {
   o.max_header_bytes = cfg.server.max_header_bytes;
   o.max_body_bytes = cfg.server.max_body_bytes;
   o.compression = cfg.server.compression;
+  o.poll_timeout_seconds = cfg.server.poll_timeout;
+  o.poll_queue_limit = cfg.server.poll_queue_limit;
   o.cors_hosts = cfg.cors_hosts;
   o.web_root = f.web_root;
   o.title = cfg.title;
@@ -193,7 +195,7 @@ int main(int argc, char** argv) {
   auto teardown_ms = std::chrono::milliseconds(shutdown_ms - o.drain_timeout_ms);
   net::hooks h;
   h.connect = [&chat](protocol::connection_ptr conn, const std::string& ip) {
-    spdlog::debug("websocket connected from {}", ip);
+    spdlog::debug("client connected from {}", ip);
     return chat.connect(std::move(conn));
   };
   h.statistics = [&chat](std::function<void(std::string)> done) { chat.statistics(std::move(done)); };

@@ -448,19 +448,25 @@ void block_now(dir_ptr self, const directory_env& env, const std::vector<std::st
   if (!present.empty()) spdlog::info("api: block/now among {} online user(s)", present.size());
 }
 
+/// A user's connection is gone: the others see `presence_text` (unless the user was hidden).
+void logout(dir_ptr self, const directory_env& env, const std::string& username, const char* presence_text) {
+  auto* u = from_sender(self, username);
+  if (!u) return;
+  bool hidden = u->hidden();
+  remove_user(self, env, username);
+  if (!hidden) presence(self, username, presence_text);
+  who_changed(self);
+}
+
 caf::behavior directory_behavior(dir_ptr self, directory_env env) {
   self->state.ctx = env.cell->current.load();
   self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) { return log_actor_exception("directory", e); });
   return caf::message_handler{
       [=](reconfig_atom) -> std::string { return reconfigure(self, env); },
       [=](login_atom, login_request& req) -> login_reply { return login(self, env, req); },
-      [=](logout_atom, const std::string& username) {
-        auto* u = from_sender(self, username);
-        if (!u) return;
-        bool hidden = u->hidden();
-        remove_user(self, env, username);
-        if (!hidden) presence(self, username, protocol::texts::presence_exited);
-        who_changed(self);
+      [=](logout_atom, const std::string& username) { logout(self, env, username, protocol::texts::presence_exited); },
+      [=](logout_atom, const std::string& username, bool timed_out) {
+        logout(self, env, username, timed_out ? protocol::texts::presence_timed_out : protocol::texts::presence_exited);
       },
       [=](state_atom, const std::string& username, int video, std::string status, bool dnd) {
         auto* u = from_sender(self, username);

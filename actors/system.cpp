@@ -36,6 +36,10 @@ class gateway final : public protocol::connection_handler {
     if (!closed_) caf::anon_send(user_, closed_atom::value);
     closed_ = true;
   }
+  void on_timed_out() override {
+    if (!closed_) caf::anon_send(user_, closed_atom::value, true);
+    closed_ = true;
+  }
 
  private:
   caf::actor user_;

@@ -572,6 +572,12 @@ caf::behavior user_behavior(self_ptr self, user_env env) {
         if (!self->state.username.empty()) self->send(env.directory, logout_atom::value, self->state.username);
         self->quit();
       },
+      // A polling client that stopped polling (protocol.md B.8): its presence says so.
+      [=](closed_atom, bool timed_out) {
+        if (!self->state.username.empty())
+          self->send(env.directory, logout_atom::value, self->state.username, timed_out);
+        self->quit();
+      },
   };
 }
 

@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "net/http_util.hpp"
+#include "net/poll_sessions.hpp"
 #include "net/static_files.hpp"
 #include "net/deflate.hpp"
 #include "net/ws_frame.hpp"
@@ -90,9 +91,18 @@ struct server::impl : std::enable_shared_from_this<impl> {
   asio::steady_timer shutdown_timer{ioc};
   asio::steady_timer accept_pause{ioc};  ///< back-off after a failed accept (e.g. out of fds)
   bool accept_failing = false;             ///< only touched by the accept chain
+  std::unique_ptr<poll_sessions> polls;    ///< POST /poll (protocol.md B.8); its timers run on lane 0
 
   impl(options o, hooks h)
-      : opts(std::move(o)), hk(std::move(h)), lanes(make_lanes(opts.io_threads)), ioc(lanes[0]->ioc) {}
+      : opts(std::move(o)), hk(std::move(h)), lanes(make_lanes(opts.io_threads)), ioc(lanes[0]->ioc) {
+    poll_options po{opts.poll_timeout_seconds, opts.poll_queue_limit, opts.send_queue_bytes,
+                    barertc::defaults::poll_hold_ms, barertc::defaults::poll_settle_ms};
+    // Polling sessions count against MaxConnectionsPerIP like WebSockets. The registry lives
+    // in this object, so the hooks may hold it by reference.
+    poll_hooks ph{hk.connect, [this](const std::string& ip) { return admit(ip); },
+                  [this](const std::string& ip) { release(ip); }};
+    polls = std::make_unique<poll_sessions>(ioc, po, std::move(ph));
+  }
   void stop_lanes() {
     for (auto& l : lanes) {
       l->work.reset();
@@ -701,8 +711,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
     if (ec == http::error::body_limit) {
       auto why = "Request body too large: the limit is " + std::to_string(srv_->opts.max_body_bytes) +
                  " bytes (MaxBodyBytes).";
-      // The website's APIs answer in JSON, errors included (server.md D.3).
-      if (parser_->get().target().rfind("/api/", 0) == 0)
+      // The website's APIs and /poll answer in JSON, errors included (server.md D.3, protocol.md B.8).
+      auto target = target_path(parser_->get().target());
+      if (target.rfind("/api/", 0) == 0 || target == "/poll")
         return refuse(http::status::payload_too_large, protocol::api_error(413, why).body, "application/json");
       return refuse(http::status::payload_too_large, why + "\n");
     }
@@ -773,22 +784,13 @@ class http_session : public std::enable_shared_from_this<http_session> {
       return;
     }
     if (path.rfind("/api/", 0) == 0 && srv_->hk.api) {
-      auto self = shared_from_this();
-      auto version = req.version();
-      auto keep = req.keep_alive();
-      bool head = req.method() == http::verb::head;
       srv_->hk.api(path, req.method() == http::verb::post, req[http::field::content_type], std::move(req.body()),
-                   [self, version, keep, head](int status, std::string json) {
-                     asio::post(self->stream_.get_executor(), [=, json = std::move(json)] {
-                       response res{static_cast<http::status>(status), version};
-                       res.set(http::field::server, "BareRTC");
-                       res.set(http::field::content_type, "application/json");
-                       res.keep_alive(keep);
-                       res.body() = head ? std::string() : json;
-                       res.prepare_payload();
-                       self->send(std::move(res));
-                     });
-                   });
+                   json_later(req));
+      return;
+    }
+    if (path == "/poll") {
+      srv_->polls->handle(req.method() == http::verb::post, req[http::field::content_type], std::move(req.body()), ip,
+                          json_later(req));
       return;
     }
     if (path == "/" && (get || req.method() == http::verb::post)) {
@@ -827,6 +829,23 @@ class http_session : public std::enable_shared_from_this<http_session> {
     }
     spdlog::debug("404 {} {} from {}", std::string(req.method_string()), path, ip);
     send(make_response(req, http::status::not_found, "text/plain", "Not found\n"));
+  }
+
+  /// For JSON answers that come from another thread: `later(status, json)` sends on this
+  /// connection's thread (not to be cached: they answer a POST or carry live state).
+  std::function<void(int, std::string)> json_later(const http::request<http::string_body>& req) {
+    return [self = shared_from_this(), version = req.version(), keep = req.keep_alive()](int status, std::string json) {
+      asio::post(self->stream_.get_executor(), [=, json = std::move(json)]() mutable {
+        response res{static_cast<http::status>(status), version};
+        res.set(http::field::server, "BareRTC");
+        res.set(http::field::content_type, "application/json");
+        res.set(http::field::cache_control, "no-store");
+        res.keep_alive(keep);
+        res.body() = std::move(json);
+        res.prepare_payload();
+        self->send(std::move(res));  // a HEAD gets the headers only (send)
+      });
+    };
   }
 
   /// For answers that come from another thread: `later(status, type, body)` sends on this
@@ -949,6 +968,7 @@ void server::impl::begin_shutdown() {
       if (auto s = w.lock()) open.push_back(std::move(s));
   }
   for (auto& s : open) s->close(protocol::close_code::going_away, "server shutting down");
+  polls->close_all();
   // Give clients a moment to answer the close handshake, then stop whatever remains.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts.drain_timeout_ms);
   auto poll = std::make_shared<std::function<void()>>();
@@ -996,6 +1016,7 @@ void server::start() {
     if (!ec) self->begin_shutdown();
   });
   impl_->wait_hangup();
+  impl_->polls->start();
 }
 
 unsigned short server::port() const { return impl_->acceptor.local_endpoint().port(); }

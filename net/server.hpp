@@ -26,6 +26,8 @@ struct options {
   int64_t max_header_bytes = barertc::defaults::max_header_bytes;    ///< HTTP request headers; larger gets 431.
   int64_t max_body_bytes = barertc::defaults::max_body_bytes;    ///< HTTP request body; larger gets 413.
   bool compression = barertc::defaults::compression;  ///< Accept permessage-deflate offers (net/deflate.hpp).
+  int poll_timeout_seconds = barertc::defaults::poll_timeout;  ///< POST /poll sessions silent this long are removed.
+  int poll_queue_limit = barertc::defaults::poll_queue_limit;  ///< Frames waiting for a poll; more removes the session.
   std::vector<std::string> cors_hosts;
   std::string web_root = "web/dist";  ///< The built page; a notice is served when missing.
   std::string title = "BareRTC";
@@ -44,7 +46,7 @@ struct live_options {
 
 /// What the network asks of the rest of the program.
 struct hooks {
-  /// A WebSocket opened at /ws; returns who receives its frames.
+  /// A WebSocket opened at /ws, or a polling session started at /poll; returns who receives its frames.
   std::function<protocol::handler_ptr(protocol::connection_ptr, const std::string& client_ip)> connect;
   /// Body of GET /api/statistics, delivered through the callback from any thread.
   std::function<void(std::function<void(std::string)>)> statistics;

@@ -58,6 +58,11 @@ std::string prometheus_text(const counters& c, const chat_gauges& g, const proce
   auto r = [](const auto& a) { return a.load(std::memory_order_relaxed); };
   put("barertc_connections_total", "counter", "WebSocket connections accepted.", r(c.connections_total));
   put("barertc_connections_open", "gauge", "WebSocket connections open now.", r(c.connections_open));
+  put("barertc_poll_sessions_total", "counter", "Polling sessions started (POST /poll).", r(c.poll_sessions_total));
+  put("barertc_poll_sessions_open", "gauge", "Polling sessions open now.", r(c.poll_sessions_open));
+  put("barertc_poll_requests_total", "counter", "POST /poll requests.", r(c.poll_requests));
+  put("barertc_poll_sessions_timed_out_total", "counter", "Polling sessions removed for not polling in time.",
+      r(c.poll_sessions_timed_out));
   put("barertc_users_logged_in", "gauge", "Users logged in now.", g.users);
   put("barertc_messages_in_total", "counter", "Text frames received from clients.", r(c.messages_in));
   put("barertc_chat_messages_total", "counter", "Public messages and DMs posted.", r(c.chat_messages));

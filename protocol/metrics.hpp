@@ -24,6 +24,10 @@ struct histogram {
 struct counters {
   std::atomic<uint64_t> connections_total{0};  ///< WebSockets accepted
   std::atomic<int64_t> connections_open{0};
+  std::atomic<uint64_t> poll_sessions_total{0};  ///< polling sessions started (POST /poll with a login)
+  std::atomic<int64_t> poll_sessions_open{0};
+  std::atomic<uint64_t> poll_requests{0};        ///< POST /poll requests answered
+  std::atomic<uint64_t> poll_sessions_timed_out{0};  ///< polling sessions removed for not polling
   std::atomic<uint64_t> messages_in{0};        ///< text frames received
   std::atomic<uint64_t> chat_messages{0};      ///< public messages and DMs posted
   std::atomic<uint64_t> frames_sent{0};

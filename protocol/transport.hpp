@@ -48,6 +48,9 @@ class connection_handler {
   virtual void on_binary(size_t /*bytes*/) {}
   /// The socket is gone; no further calls follow.
   virtual void on_close() = 0;
+  /// Like on_close, for a client that stopped polling (protocol.md B.8): the others are told
+  /// "has timed out!" instead of "has exited the room!".
+  virtual void on_timed_out() { on_close(); }
 };
 using handler_ptr = std::shared_ptr<connection_handler>;
 

@@ -29,6 +29,8 @@ inline constexpr int image_workers = 1;                 ///< Decoders beside the
 inline constexpr int max_image_jobs = 16;               ///< Uploads in flight or waiting; more are refused as busy.
 inline constexpr int max_image_jobs_per_user = 2;       ///< One user's share of them: nobody takes every worker.
 inline constexpr int max_reaction_length = 16;          ///< Characters of one reaction: an emoji or a short sequence.
+inline constexpr int poll_timeout = 60;                 ///< protocol.md B.8: a polling session silent 60 s has timed out.
+inline constexpr int poll_queue_limit = 32;             ///< protocol.md B.4/B.8: BareRTC N's 32 queued messages per session.
 inline constexpr double shutdown_timeout_seconds = 2.5; ///< Stop signal to exit: 1.5 s of close handshakes, 1 s for the actors.
 
 // ---- [JWT] keys ---------------------------------------------------------------------------
@@ -64,7 +66,10 @@ inline constexpr int http_timeout_seconds = 30;         ///< Slowloris bound on 
 inline constexpr int accept_backoff_ms = 100;           ///< Out of descriptors: retry accept after this.
 inline constexpr double drain_share = 0.6;              ///< Of ShutdownTimeout: close frames going out (the rest: actors).
 inline constexpr int health_timeout_ms = 1000;          ///< /healthz: chat actors slower than this count as down.
-inline constexpr int static_max_age_seconds = 300;      ///< Unhashed static files: revalidated after 5 min (ETag).
+inline constexpr int static_max_age_seconds = 300;
+inline constexpr int poll_hold_ms = 1000;               ///< A poll with nothing queued waits this long for news (a 5 s poller still hears fast).
+inline constexpr int poll_settle_ms = 50;               ///< After news, this long for what follows it (a login's me, who, echo, welcome).
+inline constexpr int poll_sweep_ms = 1000;              ///< How often silent polling sessions are looked for.      ///< Unhashed static files: revalidated after 5 min (ETag).
 
 // ---- Process (main.cpp, actors/system.cpp) -------------------------------------------------
 inline constexpr int heap_trim_seconds = 5;             ///< Idle memory goes back to the kernel.

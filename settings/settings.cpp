@@ -1,7 +1,7 @@
 #include "settings/settings.hpp"
+#include "protocol/uuid.hpp"
 
 #include <arpa/inet.h>
-#include <openssl/rand.h>
 #include <fcntl.h>
 #include <re2/re2.h>
 #include <toml++/toml.h>
@@ -16,22 +16,6 @@
 
 namespace barertc::settings {
 namespace {
-
-/// A version 4 UUID from OpenSSL's CSPRNG: the AdminAPIKey guards the website's APIs.
-std::string random_uuid() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes for the AdminAPIKey");
-  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);
-  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
-  std::string out;
-  const char* digits = "0123456789abcdef";
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 15];
-  }
-  return out;
-}
 
 /// Reads keys of one TOML table into typed fields, collecting a message per problem.
 class table_reader {
@@ -240,7 +224,7 @@ void read_webhooks(table_reader& top, const std::string& source, errors& errs, s
 
 settings defaults() {
   settings s;
-  s.admin_api_key = random_uuid();
+  s.admin_api_key = protocol::random_uuid();  // a CSPRNG: the key guards the website's APIs
   s.jwt.require_exp = true;  // old files without the key keep accepting tokens without exp
   channel lobby;
   lobby.id = "lobby";
@@ -345,6 +329,8 @@ std::variant<settings, errors> parse(std::string_view text, const std::string& s
     r.integer("MaxImagePixels", v.max_image_pixels, 1024, int64_t(1) << 32);
     r.integer("ImageWorkers", v.image_workers, 1, 64);
     r.integer("MaxImageJobs", v.max_image_jobs, 1, 1 << 16);
+    r.integer("PollTimeout", v.poll_timeout, 1, 86400);
+    r.integer("PollQueueLimit", v.poll_queue_limit, 1, 1 << 20);
     if (auto* n = t->get("ShutdownTimeout")) {
       r.number("ShutdownTimeout", v.shutdown_timeout, 0);
       if (v.shutdown_timeout < 0.1 || v.shutdown_timeout > 600)
@@ -534,6 +520,8 @@ std::string to_toml(const settings& s) {
     << "MaxImagePixels = " << s.server.max_image_pixels << "  # width x height; more is refused unread\n"
     << "ImageWorkers = " << s.server.image_workers << "  # threads decoding shared images\n"
     << "MaxImageJobs = " << s.server.max_image_jobs << "  # images in flight; more are refused as busy\n"
+    << "PollTimeout = " << s.server.poll_timeout << "  # seconds a polling client (POST /poll) may go without polling\n"
+    << "PollQueueLimit = " << s.server.poll_queue_limit << "  # messages waiting for a polling client; more drops it\n"
     << "ShutdownTimeout = " << s.server.shutdown_timeout << "  # seconds from a stop signal to exit\n"
     << "LogFormat = " << quote(s.server.log_format) << "  # \"text\" or \"json\"\n\n"
     << "[JWT]\n"

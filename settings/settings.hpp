@@ -75,6 +75,8 @@ struct server {
   int64_t max_image_pixels = barertc::defaults::max_image_pixels;  ///< Largest width x height an image may declare.
   int image_workers = barertc::defaults::image_workers;            ///< Threads that decode shared images.
   int max_image_jobs = barertc::defaults::max_image_jobs;          ///< Images being processed or waiting, at most.
+  int poll_timeout = barertc::defaults::poll_timeout;              ///< Seconds a polling session may go without polling.
+  int poll_queue_limit = barertc::defaults::poll_queue_limit;      ///< Frames waiting for a polling session's next poll.
   double shutdown_timeout = barertc::defaults::shutdown_timeout_seconds;  ///< Stop signal to exit, at most.
   std::string log_format = "text";  ///< "text" or "json" (one object per line).
 };

@@ -146,6 +146,19 @@ TEST_CASE("the limits of [Server] are read, written and range-checked", "[settin
   CHECK(mentions(problems(std::string("[Server]\nMaxHeaderBytes = \"big\"\n") + minimal), "MaxHeaderBytes"));
 }
 
+TEST_CASE("the polling transport's keys are read, written and range-checked", "[settings]") {
+  CHECK(defaults().server.poll_timeout == 60);  // protocol.md B.8
+  CHECK(defaults().server.poll_queue_limit == 32);
+  auto s = parsed("[Server]\nPollTimeout = 5\nPollQueueLimit = 100\n");
+  CHECK(s.server.poll_timeout == 5);
+  CHECK(s.server.poll_queue_limit == 100);
+  auto text = to_toml(s);
+  CHECK(text.find("PollTimeout = 5") != std::string::npos);
+  CHECK(text.find("PollQueueLimit = 100") != std::string::npos);
+  CHECK(mentions(problems(std::string("[Server]\nPollTimeout = 0\n") + minimal), "PollTimeout"));
+  CHECK(mentions(problems(std::string("[Server]\nPollQueueLimit = 0\n") + minimal), "PollQueueLimit"));
+}
+
 namespace {
 /// Writes `text` to a fresh file and loads it the way the server does (environment, semantics).
 std::variant<settings, errors> load_text(const std::string& text) {

@@ -30,7 +30,7 @@ inline constexpr int max_image_jobs = 16;               ///< Uploads in flight o
 inline constexpr int max_image_jobs_per_user = 2;       ///< One user's share of them: nobody takes every worker.
 inline constexpr int max_reaction_length = 16;          ///< Characters of one reaction: an emoji or a short sequence.
 inline constexpr int poll_timeout = 60;                 ///< protocol.md B.8: a polling session silent 60 s has timed out.
-inline constexpr int poll_queue_limit = 32;             ///< protocol.md B.4/B.8: BareRTC N's 32 queued messages per session.
+inline constexpr int poll_queue_limit = 512;            ///< A 5 s poller in a busy room (or a join storm's presence lines) gets more than BareRTC N's 32.
 inline constexpr double shutdown_timeout_seconds = 2.5; ///< Stop signal to exit: 1.5 s of close handshakes, 1 s for the actors.
 
 // ---- [JWT] keys ---------------------------------------------------------------------------

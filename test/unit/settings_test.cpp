@@ -148,7 +148,7 @@ TEST_CASE("the limits of [Server] are read, written and range-checked", "[settin
 
 TEST_CASE("the polling transport's keys are read, written and range-checked", "[settings]") {
   CHECK(defaults().server.poll_timeout == 60);  // protocol.md B.8
-  CHECK(defaults().server.poll_queue_limit == 32);
+  CHECK(defaults().server.poll_queue_limit == 512);
   auto s = parsed("[Server]\nPollTimeout = 5\nPollQueueLimit = 100\n");
   CHECK(s.server.poll_timeout == 5);
   CHECK(s.server.poll_queue_limit == 100);

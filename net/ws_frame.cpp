@@ -2,12 +2,62 @@
 
 #include <cstring>
 
+#include "settings/defaults.hpp"
+
 namespace barertc::net {
 
 bool ws_parser::fail(ws_event& ev, uint16_t code, const char* why) {
   ev.type = ws_event::kind::error;
   ev.code = code;
   ev.payload = why;
+  return true;
+}
+
+namespace {
+
+/// Appends `n` bytes of `src` to `out`, XORed with `mask` starting at byte `phase` of it, through
+/// a small buffer (no zero-filling of `out` first; a photo's frame is tens of megabytes).
+void unmask_append(std::string& out, const char* src, size_t n, const uint8_t mask[4], size_t phase) {
+  uint8_t rot[8];
+  for (int i = 0; i < 8; ++i) rot[i] = mask[(phase + i) & 3];
+  uint64_t mask8;
+  std::memcpy(&mask8, rot, 8);
+  char buf[4096];
+  while (n > 0) {
+    size_t k = n < sizeof buf ? n : sizeof buf;  // a multiple of 8 but for the last piece
+    size_t i = 0;
+    for (; i + 8 <= k; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, src + i, 8);
+      w ^= mask8;
+      std::memcpy(buf + i, &w, 8);
+    }
+    for (; i < k; ++i) buf[i] = static_cast<char>(src[i] ^ rot[i & 7]);
+    out.append(buf, k);
+    src += k;
+    n -= k;
+  }
+}
+
+}  // namespace
+
+void ws_parser::stream(const char* data, size_t n) {
+  unmask_append(message_, data, n, stream_mask_, stream_done_);
+  stream_done_ += n;
+  stream_left_ -= n;
+}
+
+bool ws_parser::end_of_frame(bool fin, ws_event& ev) {
+  if (!fin) return false;  // more fragments of the same message
+  // A compressed message is checked once inflated (net/deflate.hpp), by the caller.
+  if (message_op_ == opcode::text && !compressed_ && !valid_utf8(message_))
+    return fail(ev, 1007, "text frame is not valid UTF-8");
+  ev.type = message_op_ == opcode::text ? ws_event::kind::text : ws_event::kind::binary;
+  ev.compressed = compressed_;
+  compressed_ = false;
+  ev.payload = std::move(message_);
+  message_.clear();
+  message_op_ = 0;
   return true;
 }
 
@@ -47,33 +97,33 @@ bool ws_parser::next(ws_event& ev) {
     return fail(ev, 1002, "unknown opcode");
   if (!control && message_.size() + len > max_) return fail(ev, 1009, "message too big");
   if (masked) header += 4;  // mask key
-  if (avail < header + len) return false;
+  if (avail < header) return false;
   static constexpr uint8_t no_mask[4] = {0, 0, 0, 0};
   const uint8_t* mask = masked ? p + header - 4 : no_mask;
+  if (avail < header + len) {
+    if (control || len <= barertc::defaults::ws_stream_min_bytes) return false;
+    // A big data frame: its message is sized once and the payload streams in (feed).
+    if (op == opcode::continuation) {
+      if (!message_op_) return fail(ev, 1002, "continuation without a message");
+    } else {
+      if (message_op_) return fail(ev, 1002, "new message inside a fragmented one");
+      message_op_ = op;
+      compressed_ = rsv1;
+    }
+    message_.reserve(message_.size() + len);
+    std::memcpy(stream_mask_, mask, 4);
+    stream_done_ = 0;
+    stream_left_ = len;
+    stream_fin_ = fin;
+    pos_ += header;
+    size_t have = in_.size() - pos_;
+    stream(in_.data() + pos_, have);
+    pos_ += have;
+    return false;
+  }
   const char* payload = in_.data() + pos_ + header;
   pos_ += header + len;
-
-  auto unmask_into = [&](std::string& out) {
-    size_t base = out.size();
-    out.resize(base + len);
-    if (!masked) {
-      std::memcpy(out.data() + base, payload, len);
-      return;
-    }
-    // Eight bytes at a time (a photo's frame is tens of megabytes), then the tail.
-    uint64_t mask8;
-    uint8_t twice[8] = {mask[0], mask[1], mask[2], mask[3], mask[0], mask[1], mask[2], mask[3]};
-    std::memcpy(&mask8, twice, 8);
-    char* dst = out.data() + base;
-    uint64_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-      uint64_t w;
-      std::memcpy(&w, payload + i, 8);
-      w ^= mask8;
-      std::memcpy(dst + i, &w, 8);
-    }
-    for (; i < len; ++i) dst[i] = static_cast<char>(payload[i] ^ mask[i & 3]);
-  };
+  auto unmask_into = [&](std::string& out) { unmask_append(out, payload, len, mask, 0); };
 
   if (control) {
     std::string body;
@@ -106,17 +156,7 @@ bool ws_parser::next(ws_event& ev) {
     compressed_ = rsv1;
   }
   unmask_into(message_);
-  if (!fin) continue;  // more fragments of the same message
-  // A compressed message is checked once inflated (net/deflate.hpp), by the caller.
-  if (message_op_ == opcode::text && !compressed_ && !valid_utf8(message_))
-    return fail(ev, 1007, "text frame is not valid UTF-8");
-  ev.type = message_op_ == opcode::text ? ws_event::kind::text : ws_event::kind::binary;
-  ev.compressed = compressed_;
-  compressed_ = false;
-  ev.payload = std::move(message_);
-  message_.clear();
-  message_op_ = 0;
-  return true;
+  if (end_of_frame(fin, ev)) return true;
   }
 }
 

@@ -38,8 +38,21 @@ class ws_parser {
   template <class F>
   void feed(const char* data, size_t n, F&& on_event) {
     if (done_) return;
-    in_.append(data, n);
     ws_event ev;
+    // The rest of a big frame's payload goes straight into the message, unmasked on the way.
+    while (n > 0 && stream_left_ > 0) {
+      size_t k = n < stream_left_ ? n : stream_left_;
+      stream(data, k);
+      data += k;
+      n -= k;
+      if (stream_left_ == 0 && end_of_frame(stream_fin_, ev)) {
+        if (ev.type == ws_event::kind::error) done_ = true;
+        on_event(std::move(ev));
+        if (done_) return;
+        ev = ws_event{};
+      }
+    }
+    in_.append(data, n);
     while (!done_ && next(ev)) {
       if (ev.type == ws_event::kind::close || ev.type == ws_event::kind::error) done_ = true;
       on_event(std::move(ev));
@@ -62,6 +75,11 @@ class ws_parser {
  private:
   bool next(ws_event& ev);
   bool fail(ws_event& ev, uint16_t code, const char* why);
+  /// Unmasks the next `n` bytes of the streamed frame's payload onto the message.
+  void stream(const char* data, size_t n);
+  /// A data frame's payload is all in the message: true with `ev` set when that ends the message
+  /// (or is an error), false when more fragments follow.
+  bool end_of_frame(bool fin, ws_event& ev);
 
   size_t max_;
   bool from_client_;
@@ -72,6 +90,12 @@ class ws_parser {
   bool deflate_ = false;      // permessage-deflate negotiated
   bool compressed_ = false;   // the open message is compressed
   bool done_ = false;
+  // A data frame bigger than a read (a photo) is not gathered in `in_` and then copied: once its
+  // header is in, the message is sized for it and its payload streams in.
+  size_t stream_left_ = 0;    // payload bytes of the streamed frame still to come
+  size_t stream_done_ = 0;    // payload bytes of it already in (the mask's phase)
+  uint8_t stream_mask_[4] = {0, 0, 0, 0};
+  bool stream_fin_ = false;
 };
 
 /// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).

@@ -61,6 +61,7 @@ inline constexpr int deflate_min_bytes = 256;           ///< Smaller messages (p
 inline constexpr int deflate_level = 6;                 ///< zlib's default: who lists shrink ~8x; once per broadcast, so speed matters less.
 inline constexpr int64_t write_batch_bytes = 512 << 10; ///< Bytes per writev: a few socket buffers.
 inline constexpr int64_t read_buffer_bytes = 64 << 10;  ///< One socket read; the kernel's default window.
+inline constexpr size_t ws_stream_min_bytes = 64 << 10;  ///< Bigger data frames stream into their message, sized once (no regrowing, no second copy).
 inline constexpr int reads_per_turn = 16;             ///< 1 MiB from one socket, then the lane's other connections get their turn.
 inline constexpr int http_timeout_seconds = 30;         ///< Slowloris bound on reading a request.
 inline constexpr int accept_backoff_ms = 100;           ///< Out of descriptors: retry accept after this.

@@ -168,3 +168,45 @@ TEST_CASE("length fields that are not in their shortest form are refused with 10
   REQUIRE(evs.size() == 1);
   CHECK(evs[0].type == ws_event::kind::text);
 }
+
+TEST_CASE("big frames stream into their message: fed in odd pieces, fragmented, with pings between", "[ws]") {
+  std::string big;
+  for (size_t i = 0; i < 300001; ++i) big += static_cast<char>('a' + (i * 7 + i / 13) % 26);
+  std::string part2 = big.substr(0, 99999);
+  auto bytes = client_frame(opcode::text, big) + client_frame(opcode::text, big.substr(0, 70001), false) +
+               client_frame(opcode::ping, "p") + client_frame(opcode::continuation, part2, false) +
+               client_frame(opcode::continuation, "!", true) + client_frame(opcode::text, "after");
+  for (size_t step : {size_t(0), size_t(1000), size_t(4093), size_t(65536), size_t(70007)}) {
+    ws_parser p(1 << 20);
+    auto evs = parse(p, bytes, step);
+    REQUIRE(evs.size() == 4);
+    CHECK(evs[0].type == ws_event::kind::text);
+    CHECK(evs[0].payload == big);
+    CHECK(evs[1].type == ws_event::kind::ping);
+    CHECK(evs[2].payload == big.substr(0, 70001) + part2 + "!");
+    CHECK(evs[3].payload == "after");
+  }
+}
+
+TEST_CASE("a streamed frame is still checked: too big before any payload, not UTF-8 at its end", "[ws]") {
+  std::string bad(100000, 'x');
+  bad[99998] = '\xff';
+  for (size_t step : {size_t(0), size_t(4096)}) {
+    ws_parser p(1 << 20);
+    auto evs = parse(p, client_frame(opcode::text, bad) + client_frame(opcode::text, "ignored"), step);
+    REQUIRE(evs.size() == 1);
+    CHECK(evs[0].type == ws_event::kind::error);
+    CHECK(evs[0].code == 1007);
+  }
+  ws_parser small(80000);
+  auto evs = parse(small, client_frame(opcode::text, std::string(100000, 'x')), 4096);
+  REQUIRE(evs.size() == 1);
+  CHECK(evs[0].code == 1009);
+  // Binary frames may hold anything, streamed or not.
+  std::string bin(100000, '\xff');
+  ws_parser p(1 << 20);
+  evs = parse(p, client_frame(opcode::binary, bin), 5000);
+  REQUIRE(evs.size() == 1);
+  CHECK(evs[0].type == ws_event::kind::binary);
+  CHECK(evs[0].payload == bin);
+}

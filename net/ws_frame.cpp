@@ -47,6 +47,14 @@ void ws_parser::stream(const char* data, size_t n) {
   stream_left_ -= n;
 }
 
+const char* ws_parser::open_frame(uint8_t op, bool rsv1) {
+  if (op == opcode::continuation) return message_op_ ? nullptr : "continuation without a message";
+  if (message_op_) return "new message inside a fragmented one";
+  message_op_ = op;
+  compressed_ = rsv1;
+  return nullptr;
+}
+
 bool ws_parser::end_of_frame(bool fin, ws_event& ev) {
   if (!fin) return false;  // more fragments of the same message
   // A compressed message is checked once inflated (net/deflate.hpp), by the caller.
@@ -103,13 +111,7 @@ bool ws_parser::next(ws_event& ev) {
   if (avail < header + len) {
     if (control || len <= barertc::defaults::ws_stream_min_bytes) return false;
     // A big data frame: its message is sized once and the payload streams in (feed).
-    if (op == opcode::continuation) {
-      if (!message_op_) return fail(ev, 1002, "continuation without a message");
-    } else {
-      if (message_op_) return fail(ev, 1002, "new message inside a fragmented one");
-      message_op_ = op;
-      compressed_ = rsv1;
-    }
+    if (auto why = open_frame(op, rsv1)) return fail(ev, 1002, why);
     message_.reserve(message_.size() + len);
     std::memcpy(stream_mask_, mask, 4);
     stream_done_ = 0;
@@ -148,13 +150,7 @@ bool ws_parser::next(ws_event& ev) {
     }
     return true;
   }
-  if (op == opcode::continuation) {
-    if (!message_op_) return fail(ev, 1002, "continuation without a message");
-  } else {
-    if (message_op_) return fail(ev, 1002, "new message inside a fragmented one");
-    message_op_ = op;
-    compressed_ = rsv1;
-  }
+  if (auto why = open_frame(op, rsv1)) return fail(ev, 1002, why);
   unmask_into(message_);
   if (end_of_frame(fin, ev)) return true;
   }

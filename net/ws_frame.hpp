@@ -75,6 +75,8 @@ class ws_parser {
  private:
   bool next(ws_event& ev);
   bool fail(ws_event& ev, uint16_t code, const char* why);
+  /// A data frame starts or continues the message; the reason when that breaks the protocol.
+  const char* open_frame(uint8_t op, bool rsv1);
   /// Unmasks the next `n` bytes of the streamed frame's payload onto the message.
   void stream(const char* data, size_t n);
   /// A data frame's payload is all in the message: true with `ev` set when that ends the message

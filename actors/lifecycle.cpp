@@ -36,7 +36,8 @@ std::string reconfigure(dir_ptr self, const directory_env& env) {
     return "The list of public channels in " + esc(path) +
            " has changed: restart the server to apply it. Nothing was changed.";
   }
-  auto ctx = make_context(next, self->state.ctx->msg_ids, self->state.ctx->webhooks);
+  auto& old = *self->state.ctx;  // [Cluster] itself applies at the next restart
+  auto ctx = make_context(next, old.msg_ids, old.webhooks, old.cluster, old.msg_id_step);
   self->state.ctx = ctx;
   env.cell->current.store(ctx);
   for (auto& [name, u] : self->state.users) {

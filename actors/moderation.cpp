@@ -123,8 +123,10 @@ void kick(const call& c) {
   auto name = c.one_user("Usage: `/kick <username>` to remove the user from the chat room.");
   if (!name) return;
   if (*name == c.op_name()) return c.reply("You can not kick yourself.");
-  if (!c.online_target(*name)) return;
-  sign_out(c.self, c.env, *name, "You have been kicked from the chat room by " + esc(c.op_name()) + ".");
+  auto why = "You have been kicked from the chat room by " + esc(c.op_name()) + ".";
+  if (auto* far = remote_of(c.self, *name)) cluster_sign_out(c.self, *far, why);  // on another node
+  else if (!c.online_target(*name)) return;
+  else sign_out(c.self, c.env, *name, why);
   presence(c.self, *name, protocol::texts::presence_kicked);
   who_changed(c.self);
   c.reply(esc(*name) + " has been kicked from the room.");
@@ -147,11 +149,15 @@ void ban(const call& c) {
       return c.md("Usage: `/ban <username> [hours]`: hours is a whole number from 1 to 8760.");
   }
   if (name == c.op_name()) return c.reply("You can not ban yourself.");
-  c.self->state.bans[name] = wall_clock::now() + std::chrono::hours(hours);
-  if (c.self->state.users.count(name)) {
-    sign_out(c.self, c.env, name,
-             "You have been banned from the chat room by " + esc(c.op_name()) + ". Your ban expires in " +
-                 duration_text(std::chrono::hours(hours)) + ".");
+  auto until = wall_clock::now() + std::chrono::hours(hours);
+  c.self->state.bans[name] = until;
+  cluster_ban(c.self, name, std::chrono::duration_cast<std::chrono::seconds>(until.time_since_epoch()).count());
+  auto* far = remote_of(c.self, name);
+  if (c.self->state.users.count(name) || far) {
+    auto why = "You have been banned from the chat room by " + esc(c.op_name()) + ". Your ban expires in " +
+               duration_text(std::chrono::hours(hours)) + ".";
+    if (far) cluster_sign_out(c.self, *far, why);
+    else sign_out(c.self, c.env, name, why);
     presence(c.self, name, protocol::texts::presence_banned);
     who_changed(c.self);
   }
@@ -164,6 +170,7 @@ void unban(const call& c) {
   if (!ban_left(c.self, *name))
     return c.md("I could not find that user on the banned list. Try `/bans` to see the current banned list.");
   c.self->state.bans.erase(*name);
+  cluster_ban(c.self, *name, 0);
   c.reply("The ban on " + esc(*name) + " has been lifted.");
 }
 

@@ -24,6 +24,26 @@ struct online : listed {
   bool jwt = false;                   ///< Signed in by token: /api/amend-jwt may change the claims.
 };
 
+/// A user logged in on another node of the cluster, as the who list shows them.
+struct remote_user : listed {
+  std::string node;
+};
+
+/// Another node, as its heartbeats and roster packets tell of it.
+struct peer_node {
+  steady::time_point seen{};  ///< its last packet
+  uint64_t seq = 0;           ///< the sequence number of its last roster packet
+};
+
+/// The directory's view of the rest of the cluster (empty when [Cluster] is off).
+struct cluster_view {
+  std::map<std::string, remote_user> users;  ///< other nodes' users, by name
+  std::map<std::string, peer_node> peers;
+  std::map<std::string, std::string> published;  ///< our users as last told to the others (entry JSON)
+  uint64_t seq = 0;  ///< roster packets this node published
+  bool up = false;   ///< whether the Redis link is up
+};
+
 struct directory_state {
   std::map<std::string, online> users;  // sorted by name, like the who list
   std::map<std::pair<std::string, std::string>, caf::actor> threads;
@@ -45,6 +65,7 @@ struct directory_state {
   std::vector<std::pair<std::string, protocol::frame>> presence_batch;  ///< (about whom, line)
   steady::time_point last_presence{};
   context_ptr ctx;  ///< Settings in force.
+  cluster_view cluster;
   static inline const char* name = "directory";
 };
 
@@ -95,6 +116,31 @@ void join_channels(dir_ptr self, const directory_env& env, const online& u);
 void rename_user(dir_ptr self, const directory_env& env, const std::string& from, const std::string& to);
 /// The DM thread of two users, or nullptr.
 const caf::actor* dm_thread_of(dir_ptr self, const std::string& a, const std::string& b);
+
+// cluster.cpp (all of it does nothing when [Cluster] is off)
+/// Whether this node is one of a cluster.
+inline bool clustered(dir_ptr self) { return self->state.ctx->cluster != nullptr; }
+/// The whole room for the who list: this node's users and the other nodes', sorted by name;
+/// `local` (when given) gets each entry's local user, or nullptr for another node's.
+std::vector<const listed*> room_roster(dir_ptr self, std::vector<online*>* local = nullptr);
+/// A user of another node, or nullptr.
+const remote_user* remote_of(dir_ptr self, const std::string& name);
+/// Tells the other nodes what changed in this node's roster since the last time (who-list time).
+void cluster_sync(dir_ptr self);
+/// A frame for every user of the other nodes (presence, reactions), about or from `sender`.
+void cluster_broadcast(dir_ptr self, const std::string& sender, const protocol::frame& bytes);
+/// A frame for one user of another node (a DM, a ring, a signalling message).
+void cluster_deliver(dir_ptr self, const remote_user& to, const protocol::frame& bytes);
+/// Asks the node of `to` to sign them out, telling them `why` (takeover, kick, ban).
+void cluster_sign_out(dir_ptr self, const remote_user& to, const std::string& why);
+/// Relation changes made on this node, for the other nodes' copies.
+void cluster_relate(dir_ptr self, const std::vector<relation_change>& changes);
+/// A takeback (its frame) for the other nodes' users and echo buffers.
+void cluster_takeback(dir_ptr self, int64_t msg_id, const protocol::frame& bytes);
+/// A ban set (`until` in unix seconds) or lifted (0) on this node, for the other nodes.
+void cluster_ban(dir_ptr self, const std::string& name, int64_t until);
+/// The handlers of packets from other nodes, the link's state and the heartbeat.
+caf::message_handler cluster_handlers(dir_ptr self, const directory_env& env);
 
 // lifecycle.cpp
 /// Re-reads settings.toml and hands the new settings to every actor; returns a report (HTML).

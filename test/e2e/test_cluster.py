@@ -1,0 +1,297 @@
+"""Scale-out (issue 14): three server processes and one redis-server on loopback act as one room.
+
+One Redis and three nodes per module (CI time is limited); each test uses names of its own.
+Skipped only when redis-server is missing (scripts/install-deps.sh installs it)."""
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import Client, Server, free_port, run, settings_text, token
+
+REDIS = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None)
+pytestmark = pytest.mark.skipif(REDIS is None, reason="redis-server is not installed (scripts/install-deps.sh installs it)")
+
+
+class Redis:
+    """A redis-server of our own: loopback, a free port, a temp dir, nothing saved."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="barertc-redis-")
+        self.port = free_port()
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "redis.log"), "a")
+        self.proc = subprocess.Popen(
+            [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self.dir], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
+        self.log.close()
+
+
+def node_settings(redis, name, **kw):
+    text = settings_text(jwt=True, strict=False, **kw).replace(
+        'WelcomeMessages = ["Off topic here."]', 'WelcomeMessages = ["Off topic here."]\nEchoMessagesOnJoin = 5')
+    return text + (
+        f'\n[Cluster]\nEnabled = true\nRedisURL = "redis://127.0.0.1:{redis.port}/0"\n'
+        f'NodeName = "{name}"\nKeyPrefix = "e2e:"\n')
+
+
+@pytest.fixture(scope="module")
+def redis():
+    r = Redis()
+    yield r
+    r.stop()
+
+
+@pytest.fixture(scope="module")
+def nodes(redis):
+    started = [Server(node_settings(redis, f"n{i}")) for i in (1, 2, 3)]
+    yield started
+    for s in started:
+        s.stop()
+
+
+async def join(server, name, **extra):
+    c = await Client.connect(server)
+    await c.login(name, **extra)
+    return c
+
+
+async def see_all(clients, names=None, timeout=5.0):
+    """Every client's who list shows every name (the cluster's roster has settled)."""
+    names = names or [c.name for c in clients]
+    for c in clients:
+        await c.who_until(lambda e: all(n in e for n in names), timeout=timeout)
+    for c in clients:
+        await c.drain(0.05)
+
+
+async def chat_message(c, text, timeout=5.0, **fields):
+    return await c.expect("message", timeout=timeout, message=f"<p>{text}</p>", **fields)
+
+
+def test_cluster_section_is_checked(tmp_path):
+    bad = settings_text() + '\n[Cluster]\nEnabled = true\nRedisURL = "http://example.com"\nBogus = 1\n'
+    path = tmp_path / "settings.toml"
+    path.write_text(bad)
+    from conftest import BINARY
+    out = subprocess.run([BINARY, "--config", str(path), "--check-config"], capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "'Cluster.RedisURL' must be a Redis URL" in out.stderr
+    assert "unknown key 'Cluster.Bogus'" in out.stderr
+
+
+@run
+async def test_who_list_and_lobby_across_nodes(nodes):
+    n1, n2, n3 = nodes
+    alice, bob, carol = await join(n1, "alice"), await join(n2, "bob"), await join(n3, "carol")
+    await see_all([alice, bob, carol])
+    await alice.send(action="message", channel="lobby", message="hello everyone")
+    got = [await chat_message(c, "hello everyone", username="alice", channel="lobby") for c in (alice, bob, carol)]
+    assert len({m["msgID"] for m in got}) == 1  # the same message, the same msgID on every node
+    # /api/statistics counts the whole room.
+    status, _, body = n2.http("/api/statistics")
+    assert status == 200 and all(n in body for n in ("alice", "bob", "carol"))
+    # Presence lines cross too: a fourth user joins on n3 and everyone hears of it.
+    dave = await join(n3, "dave")
+    for c in (alice, bob):
+        await c.expect("presence", timeout=5, username="dave")
+        await c.who_until(lambda e: "dave" in e, timeout=5)
+    await dave.close()
+    for c in (alice, bob, carol):
+        await c.who_until(lambda e: "dave" not in e, timeout=5)
+
+
+@run
+async def test_msg_ids_unique_across_nodes(nodes):
+    clients = [await join(n, f"ider{i}") for i, n in enumerate(nodes)]
+    await see_all(clients)
+    for i, c in enumerate(clients):
+        await c.send(action="message", channel="offtopic", message=f"id test {i}")
+    ids = set()
+    for i in range(3):
+        ids.add((await chat_message(clients[0], f"id test {i}"))["msgID"])
+    assert len(ids) == 3
+
+
+@run
+async def test_dm_between_nodes(nodes):
+    n1, n2, _ = nodes
+    erin, frank = await join(n1, "erin"), await join(n2, "frank")
+    await see_all([erin, frank])
+    await erin.send(action="message", channel="@frank", message="psst frank")
+    mine = await chat_message(erin, "psst frank", channel="@frank", username="erin")
+    theirs = await chat_message(frank, "psst frank", channel="@erin", username="erin")
+    assert mine["msgID"] == theirs["msgID"]
+    await frank.send(action="message", channel="@erin", message="hi erin")
+    await chat_message(erin, "hi erin", channel="@frank", username="frank")
+
+
+@run
+async def test_webcam_signalling_between_nodes(nodes):
+    _, n2, n3 = nodes
+    gina, hank = await join(n2, "gina"), await join(n3, "hank")
+    await see_all([gina, hank])
+    await hank.send(action="me", video=1, status="online")
+    await gina.who_until(lambda e: e.get("hank", {}).get("video") == 1, timeout=5)
+    await gina.send(action="open", username="hank")
+    opened = await gina.expect("open", timeout=5, username="hank")
+    ring = await hank.expect("ring", timeout=5, username="gina")
+    assert ring["openSecret"] == opened["openSecret"]
+    candidate = '{"candidate":"candidate:1 1 udp 2122260223 10.0.0.1 54400 typ host","sdpMid":"0"}'
+    offer = '{"type":"offer","sdp":"v=0\\r\\no=- 1 2 IN IP4 127.0.0.1\\r\\n"}'
+    await gina.send(action="candidate", username="hank", candidate=candidate)
+    await gina.send(action="sdp", username="hank", description=offer)
+    await gina.send(action="watch", username="hank")
+    got = await hank.expect("candidate", timeout=5, username="gina")
+    assert got["candidate"] == candidate  # byte-exact through Redis
+    assert (await hank.expect("sdp", timeout=5, username="gina"))["description"] == offer
+    await hank.expect("watch", timeout=5, username="gina")
+    answer = '{"type":"answer","sdp":"v=0\\r\\n"}'
+    await hank.send(action="sdp", username="gina", description=answer)
+    assert (await gina.expect("sdp", timeout=5, username="hank"))["description"] == answer
+    await gina.send(action="unwatch", username="hank")
+    await hank.expect("unwatch", timeout=5, username="gina")
+
+
+@run
+async def test_names_unique_across_nodes(nodes):
+    n1, n2, n3 = nodes
+    ivy = await join(n1, "ivy")
+    await see_all([ivy])
+    other = await join(n2, "ivy")
+    assert other.name == "ivy 2"  # a guest is renamed, as on one node
+    # A token proves the name: signing in as "jack" on n3 takes it over from the session on n1.
+    jack = await join(n1, "jack", jwt=token("jack"))
+    watcher = await join(n2, "watcher")
+    await see_all([jack, watcher])
+    again = await join(n3, "jack", jwt=token("jack"))
+    assert again.name == "jack"
+    await jack.notice("logged in from another location", timeout=5)
+    await jack.expect("disconnect", timeout=5)
+    await watcher.who_until(lambda e: "jack" in e, timeout=5)
+
+
+@run
+async def test_kick_ban_and_mute_across_nodes(nodes):
+    n1, n2, n3 = nodes
+    boss = await join(n1, "boss", jwt=token("boss", op=True))
+    kim, leo, mia = await join(n2, "kim"), await join(n3, "leo"), await join(n3, "mia")
+    await see_all([boss, kim, leo, mia])
+    # mia mutes kim (on another node): kim's lobby lines no longer reach her, leo still gets them.
+    await mia.send(action="mute", username="kim")
+    await asyncio.sleep(0.3)
+    await kim.send(action="message", channel="lobby", message="can you hear me")
+    await chat_message(leo, "can you hear me")
+    await chat_message(boss, "can you hear me")
+    assert not [m for m in await mia.drain(0.5) if m.get("message") == "<p>can you hear me</p>"]
+    # A kick from n1 of a user on n2.
+    await boss.send(action="message", channel="lobby", message="/kick kim")
+    await kim.notice("kicked from the chat room by boss", timeout=5)
+    await kim.expect("disconnect", timeout=5)
+    await boss.notice("kim has been kicked", timeout=5)
+    await leo.who_until(lambda e: "kim" not in e, timeout=5)
+    # A ban from n1 of a user on n3: signed out there, and refused on every node.
+    await boss.send(action="message", channel="lobby", message="/ban leo 2")
+    await leo.notice("banned from the chat room by boss", timeout=5)
+    await asyncio.sleep(0.3)
+    again = await Client.connect(n2)
+    await again.send(action="login", username="leo")
+    await again.notice("banned", timeout=5)
+    await boss.send(action="message", channel="lobby", message="/unban leo")
+    await boss.notice("lifted", timeout=5)
+
+
+@run
+async def test_reactions_takeback_and_echo_across_nodes(nodes):
+    n1, n2, n3 = nodes
+    sam, tess = await join(n1, "sam"), await join(n2, "tess")
+    await see_all([sam, tess])
+    await sam.send(action="message", channel="offtopic", message="echo me")
+    mine = await chat_message(sam, "echo me")
+    await chat_message(tess, "echo me")
+    await sam.send(action="message", channel="offtopic", message="take me back")
+    gone = (await chat_message(tess, "take me back"))["msgID"]
+    await tess.send(action="react", msgID=mine["msgID"], message="👍")
+    got = await sam.expect("react", timeout=5, username="tess")
+    assert got["msgID"] == mine["msgID"] and got["message"] == "👍"
+    await sam.send(action="takeback", msgID=gone)
+    await tess.expect("takeback", timeout=5, msgID=gone)
+    await asyncio.sleep(0.3)
+    # A late joiner on a third node is echoed what was said on the first, minus the taken-back line.
+    late = await Client.connect(n3)
+    await late.login("ulla")
+    echo = await late.expect("echo", timeout=5)
+    texts = [m["message"] for m in echo["messages"]]
+    assert "<p>echo me</p>" in texts and "<p>take me back</p>" not in texts
+
+
+@run
+async def test_node_killed_leaves_the_who_lists(redis, nodes):
+    n1, n2, _ = nodes
+    doomed = Server(node_settings(redis, "n4"))
+    try:
+        nora, oscar = await join(n1, "nora"), await join(n2, "oscar")
+        victim = await join(doomed, "victim")
+        await see_all([nora, oscar, victim])
+        doomed.proc.send_signal(signal.SIGKILL)
+        doomed.proc.wait(5)
+        # Heartbeats stop: within 5 s the victim is gone from every other node's list.
+        for c in (nora, oscar):
+            await c.who_until(lambda e: "victim" not in e and "nora" in e and "oscar" in e, timeout=5)
+    finally:
+        doomed.stop()
+
+
+@run
+async def test_redis_restart_mid_chat(redis, nodes):
+    n1, n2, _ = nodes
+    pat, quinn = await join(n1, "pat"), await join(n2, "quinn")
+    rose = await join(n1, "rose")
+    await see_all([pat, quinn, rose])
+    redis.stop()
+    # Each node carries on as a room of its own and says so on /healthz (still 200).
+    for n in (n1, n2):
+        deadline = time.time() + 8
+        while True:
+            status, _, body = n.http("/healthz")
+            if body.startswith("degraded") or time.time() > deadline:
+                break
+            await asyncio.sleep(0.1)
+        assert status == 200 and body.startswith("degraded"), body
+    await pat.who_until(lambda e: "quinn" not in e and "rose" in e, timeout=5)
+    await pat.send(action="message", channel="lobby", message="still here")
+    await chat_message(rose, "still here")
+    redis.start()
+    # Reconnected with back-off; the roster is rebuilt and messages cross again.
+    for c in (pat, quinn, rose):
+        await c.who_until(lambda e: all(n in e for n in ("pat", "quinn", "rose")), timeout=10)
+    for n in (n1, n2):
+        assert n.http("/healthz")[2] == "ok\n"
+    await quinn.send(action="message", channel="lobby", message="back together")
+    await chat_message(pat, "back together")
+    await chat_message(rose, "back together")
+    assert "Redis link down" in n1.output() and "Redis link up" in n1.output()

@@ -6,6 +6,7 @@
 
 #include "actors/roster.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/command.hpp"
 
 namespace barertc::actors {
 namespace {
@@ -96,6 +97,35 @@ void check_seq(dir_ptr self, peer_node& peer, const std::string& node, const std
   peer.seq = seq;
 }
 
+/// The connection of an operator on another node, as a command run here for them sees it: what it
+/// is sent goes back to them through Redis.
+class relay_connection final : public protocol::connection {
+ public:
+  relay_connection(std::shared_ptr<protocol::cluster_link> link, std::string node, std::string username)
+      : link_(std::move(link)), node_(std::move(node)), username_(std::move(username)) {}
+  void send(protocol::frame bytes, bool) override {
+    link_->publish(node_topic(node_), protocol::encode_packet({"to", link_->node(), {username_, *bytes}}));
+  }
+  void close(uint16_t, std::string) override {}
+  std::string peer() const override { return "node " + node_; }
+
+ private:
+  std::shared_ptr<protocol::cluster_link> link_;
+  std::string node_, username_;
+};
+
+/// An operator of another node runs a command about one of our users.
+void remote_command(dir_ptr self, const directory_env& env, const cluster_packet& p) {
+  auto& f = p.fields;
+  auto* op = remote_of(self, f[0]);
+  if (!op || op->node != p.node || !op->who.op) return;  // only an operator the roster knows
+  online stand_in;
+  stand_in.who = op->who;
+  stand_in.conn = std::make_shared<relay_connection>(self->state.ctx->cluster, p.node, f[0]);
+  std::vector<std::string> args(f.begin() + 1, f.end());
+  run_command(self, env, stand_in, args);
+}
+
 void on_packet(dir_ptr self, const directory_env& env, cluster_packet& p) {
   auto& st = self->state;
   auto& cv = st.cluster;
@@ -161,6 +191,12 @@ void on_packet(dir_ptr self, const directory_env& env, cluster_packet& p) {
     }
     broadcast(self, protocol::shared_frame(std::move(f[1])));
     for (auto& ch : env.channels) self->send(ch, takeback_atom::value, id);
+  } else if (k == "cmd" && f.size() == 3) {
+    remote_command(self, env, p);
+  } else if (k == "blocklist" && !f.empty()) {
+    auto& stored = st.stored_blocklists;
+    if (f.size() == 1) stored.erase(f[0]);
+    else stored[f[0]] = std::vector<std::string>(f.begin() + 1, f.end());
   } else if (k == "ban" && f.size() == 2) {
     int64_t until = 0;
     try {
@@ -304,6 +340,23 @@ void cluster_takeback(dir_ptr self, int64_t msg_id, const protocol::frame& bytes
 
 void cluster_ban(dir_ptr self, const std::string& name, int64_t until) {
   if (clustered(self)) say(self, all_topic, "ban", {name, std::to_string(until)});
+}
+
+void cluster_blocklist(dir_ptr self, const std::string& username, const std::vector<std::string>& names) {
+  if (!clustered(self)) return;
+  std::vector<std::string> fields{username};
+  fields.insert(fields.end(), names.begin(), names.end());
+  say(self, all_topic, "blocklist", std::move(fields));
+}
+
+bool cluster_command(dir_ptr self, const online& op, const std::vector<std::string>& args) {
+  if (!clustered(self) || args.size() != 2) return false;
+  const auto& cmd = args[0];
+  if (cmd != "/nsfw" && cmd != "/cut" && cmd != "/op" && cmd != "/deop") return false;
+  auto* far = remote_of(self, protocol::strip_at(args[1]));
+  if (!far) return false;
+  say(self, node_topic(far->node), "cmd", {op.who.username, cmd, args[1]});
+  return true;
 }
 
 caf::message_handler cluster_handlers(dir_ptr self, const directory_env& env) {

@@ -288,6 +288,10 @@ const std::map<std::string, handler, std::less<>>& commands() {
 bool run_command(dir_ptr self, const directory_env& env, online& op, const std::vector<std::string>& args) {
   auto it = commands().find(args[0]);
   if (it == commands().end()) return false;
+  if (cluster_command(self, op, args)) {
+    spdlog::info("moderation: {} ran {} {} (sent to the user's node)", op.who.username, args[0], args[1]);
+    return true;
+  }
   std::string words;
   for (size_t i = 1; i < args.size(); ++i) words += " " + args[i];
   // Who did what to whom, from where, and what came of it (the answer the operator saw), as one

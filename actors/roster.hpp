@@ -139,6 +139,11 @@ void cluster_relate(dir_ptr self, const std::vector<relation_change>& changes);
 void cluster_takeback(dir_ptr self, int64_t msg_id, const protocol::frame& bytes);
 /// A ban set (`until` in unix seconds) or lifted (0) on this node, for the other nodes.
 void cluster_ban(dir_ptr self, const std::string& name, int64_t until);
+/// A blocklist the website stored (/api/blocklist), for the other nodes.
+void cluster_blocklist(dir_ptr self, const std::string& username, const std::vector<std::string>& names);
+/// An operator command about a user of another node (/nsfw, /cut, /op, /deop), run there with the
+/// answers coming back to `op`; false when the command is not one of those or the user is here.
+bool cluster_command(dir_ptr self, const online& op, const std::vector<std::string>& args);
 /// The handlers of packets from other nodes, the link's state and the heartbeat.
 caf::message_handler cluster_handlers(dir_ptr self, const directory_env& env);
 

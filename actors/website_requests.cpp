@@ -45,9 +45,11 @@ int64_t disconnect(dir_ptr self, const directory_env& env, const std::vector<std
   int64_t removed = 0;
   for (auto& name : usernames) {
     auto it = self->state.users.find(name);
-    if (it == self->state.users.end()) continue;
-    bool hidden = it->second.hidden();
-    sign_out(self, env, name, message);
+    auto* far = it == self->state.users.end() ? remote_of(self, name) : nullptr;
+    if (it == self->state.users.end() && !far) continue;
+    bool hidden = far ? far->hidden() : it->second.hidden();
+    if (far) cluster_sign_out(self, *far, message);  // on another node of the cluster
+    else sign_out(self, env, name, message);
     if (!hidden) presence(self, name, kick ? protocol::texts::presence_kicked : protocol::texts::presence_exited);
     ++removed;
   }
@@ -66,6 +68,7 @@ caf::message_handler website_handlers(dir_ptr self, const directory_env& env) {
       [=](blocklist_atom, const std::string& username, std::vector<std::string>& names) {
         auto limit = static_cast<size_t>(self->state.ctx->cfg.server.max_blocklist);
         if (names.size() > limit) names.resize(limit);
+        cluster_blocklist(self, username, names);  // the user may sign in on any node
         auto& stored = self->state.stored_blocklists;
         if (names.empty()) stored.erase(username);
         else stored[username] = std::move(names);

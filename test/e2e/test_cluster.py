@@ -13,7 +13,9 @@ import time
 
 import pytest
 
-from conftest import Client, Server, free_port, run, settings_text, token
+from conftest import Client, Server, free_port, post_json, run, settings_text, token
+
+API_KEY = "cluster-admin-key"
 
 REDIS = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None)
 pytestmark = pytest.mark.skipif(REDIS is None, reason="redis-server is not installed (scripts/install-deps.sh installs it)")
@@ -54,6 +56,7 @@ class Redis:
 def node_settings(redis, name, **kw):
     text = settings_text(jwt=True, strict=False, **kw).replace(
         'WelcomeMessages = ["Off topic here."]', 'WelcomeMessages = ["Off topic here."]\nEchoMessagesOnJoin = 5')
+    text = text.replace('WebSocketSendTimeout = 10', f'WebSocketSendTimeout = 10\nAdminAPIKey = "{API_KEY}"')
     return text + (
         f'\n[Cluster]\nEnabled = true\nRedisURL = "redis://127.0.0.1:{redis.port}/0"\n'
         f'NodeName = "{name}"\nKeyPrefix = "e2e:"\n')
@@ -223,6 +226,45 @@ async def test_kick_ban_and_mute_across_nodes(nodes):
     await again.notice("banned", timeout=5)
     await boss.send(action="message", channel="lobby", message="/unban leo")
     await boss.notice("lifted", timeout=5)
+
+
+@run
+async def test_operator_commands_run_on_the_users_node(nodes):
+    n1, n2, _ = nodes
+    chief = await join(n1, "chief", jwt=token("chief", op=True))
+    vera = await join(n2, "vera")
+    await see_all([chief, vera])
+    await vera.send(action="me", video=1, status="online")
+    await chief.who_until(lambda e: e.get("vera", {}).get("video") == 1, timeout=5)
+    await chief.send(action="message", channel="lobby", message="/nsfw vera")
+    await chief.notice("vera's camera has been marked as Explicit", timeout=5)
+    assert (await vera.expect("me", timeout=5))["video"] & 2
+    await chief.who_until(lambda e: e.get("vera", {}).get("video", 0) & 2, timeout=5)
+    await chief.send(action="message", channel="lobby", message="/cut vera")
+    await vera.expect("cut", timeout=5)
+    await chief.notice("Told vera to turn off their camera", timeout=5)
+    await chief.send(action="message", channel="lobby", message="/op vera")
+    await vera.notice("granted operator rights by chief", timeout=5)
+    await chief.who_until(lambda e: e.get("vera", {}).get("op") is True, timeout=5)
+
+
+@run
+async def test_website_apis_reach_other_nodes(nodes):
+    n1, n2, n3 = nodes
+    wes, xena = await join(n2, "wes"), await join(n3, "xena")
+    await see_all([wes, xena])
+    # /api/disconnect/now on n1 signs out users of n2.
+    status, body = post_json(n1, "/api/disconnect/now", {"APIKey": API_KEY, "Usernames": ["wes"], "Message": "Bye"})
+    assert (status, body) == (200, {"OK": True, "Removed": 1})
+    await wes.notice("Bye", timeout=5)
+    await wes.expect("disconnect", timeout=5)
+    await xena.who_until(lambda e: "wes" not in e, timeout=5)
+    # /api/blocklist on n1 applies when the user signs in on n3.
+    assert post_json(n1, "/api/blocklist", {"APIKey": API_KEY, "Username": "yuri", "Blocklist": ["xena"]}) == (
+        200, {"OK": True})
+    await asyncio.sleep(0.3)
+    yuri = await join(n3, "yuri")
+    await yuri.expect("block", timeout=5, username="xena")
 
 
 @run

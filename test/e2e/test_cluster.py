@@ -17,6 +17,7 @@ from conftest import Client, Server, free_port, post_json, run, settings_text, t
 
 API_KEY = "cluster-admin-key"
 
+HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if os.path.exists("/usr/sbin/haproxy") else None)
 REDIS = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None)
 pytestmark = pytest.mark.skipif(REDIS is None, reason="redis-server is not installed (scripts/install-deps.sh installs it)")
 
@@ -50,6 +51,41 @@ class Redis:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(5)
+        self.log.close()
+
+
+class Balancer:
+    """HAProxy on loopback, round robin over the nodes, WebSockets passed through."""
+
+    def __init__(self, nodes):
+        self.dir = tempfile.mkdtemp(prefix="barertc-haproxy-")
+        self.port = free_port()
+        servers = "".join(f"  server n{i} 127.0.0.1:{n.port}\n" for i, n in enumerate(nodes, 1))
+        cfg = os.path.join(self.dir, "haproxy.cfg")
+        with open(cfg, "w") as f:
+            f.write("global\n  maxconn 2000\n"
+                    "defaults\n  mode http\n  timeout connect 2s\n  timeout client 1h\n  timeout server 1h\n"
+                    "  timeout tunnel 1h\n"
+                    f"frontend chat\n  bind 127.0.0.1:{self.port}\n  default_backend nodes\n"
+                    f"backend nodes\n  balance roundrobin\n{servers}")
+        self.log = open(os.path.join(self.dir, "haproxy.log"), "w")
+        self.proc = subprocess.Popen([HAPROXY, "-db", "-f", cfg], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("haproxy did not start")
+
+    @property
+    def url(self):
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(5)
         self.log.close()
 
 
@@ -126,6 +162,27 @@ async def test_who_list_and_lobby_across_nodes(nodes):
     await dave.close()
     for c in (alice, bob, carol):
         await c.who_until(lambda e: "dave" not in e, timeout=5)
+
+
+@pytest.mark.skipif(HAPROXY is None, reason="haproxy is not installed (scripts/install-deps.sh installs it)")
+@run
+async def test_clients_spread_by_a_balancer_share_one_room(nodes):
+    balancer = Balancer(nodes)
+    try:
+        # Round robin: three sign-ins land on three nodes (each node logs the token sign-ins it took).
+        names = ["lb-a", "lb-b", "lb-c"]
+        clients = [await join(balancer, n, jwt=token(n)) for n in names]
+        await see_all(clients)
+        homes = {n: [i for i, node in enumerate(nodes) if f"token sign-in for '{n}'" in node.output()] for n in names}
+        assert sorted(h[0] for h in homes.values()) == [0, 1, 2], homes
+        a, b, c = clients
+        await a.send(action="message", channel="lobby", message="through the balancer")
+        for x in clients:
+            await chat_message(x, "through the balancer", username="lb-a")
+        await c.send(action="message", channel="@lb-b", message="dm via balancer")
+        await chat_message(b, "dm via balancer", channel="@lb-c")
+    finally:
+        balancer.stop()
 
 
 @run
@@ -226,6 +283,24 @@ async def test_kick_ban_and_mute_across_nodes(nodes):
     await again.notice("banned", timeout=5)
     await boss.send(action="message", channel="lobby", message="/unban leo")
     await boss.notice("lifted", timeout=5)
+
+
+@run
+async def test_block_across_nodes(nodes):
+    n1, n2, _ = nodes
+    zed, amy, bea = await join(n1, "zed"), await join(n2, "amy"), await join(n2, "bea")
+    await see_all([zed, amy, bea])
+    await zed.send(action="block", username="amy")
+    # Both sides lose each other from their who lists; a bystander still sees both.
+    await zed.who_until(lambda e: "amy" not in e and "bea" in e, timeout=5)
+    await amy.who_until(lambda e: "zed" not in e and "bea" in e, timeout=5)
+    await bea.who_until(lambda e: "zed" in e and "amy" in e, timeout=5)
+    await amy.send(action="message", channel="lobby", message="amy speaking")
+    await chat_message(bea, "amy speaking")
+    await zed.send(action="message", channel="lobby", message="zed speaking")
+    await chat_message(bea, "zed speaking")
+    assert not [m for m in await zed.drain(0.5) if m.get("username") == "amy"]
+    assert not [m for m in await amy.drain(0.2) if m.get("username") == "zed"]
 
 
 @run

@@ -21,6 +21,15 @@ void say(dir_ptr self, const std::string& topic, const char* kind, std::vector<s
   link->publish(topic, protocol::encode_packet({kind, link->node(), std::move(fields)}));
 }
 
+/// The bans in force here, for a node that has just come (up) and may not know them.
+void publish_bans(dir_ptr self, const std::string& node) {
+  auto now = wall_clock::now();
+  for (auto& [name, until] : self->state.bans)
+    if (until > now)
+      say(self, node_topic(node), "ban",
+          {name, std::to_string(std::chrono::duration_cast<std::chrono::seconds>(until.time_since_epoch()).count())});
+}
+
 /// This node's whole roster, which replaces what the others knew of it.
 void publish_roster(dir_ptr self) {
   auto& st = self->state;
@@ -139,6 +148,7 @@ void on_packet(dir_ptr self, const directory_env& env, cluster_packet& p) {
     if (fresh || f[0] != std::to_string(peer.seq)) ask_roster(self, p.node);
   } else if (k == "hello") {
     publish_roster(self);
+    publish_bans(self, p.node);
   } else if (k == "roster" && !f.empty()) {
     for (auto it = cv.users.begin(); it != cv.users.end();) {
       auto next = std::next(it);
@@ -191,6 +201,8 @@ void on_packet(dir_ptr self, const directory_env& env, cluster_packet& p) {
     }
     broadcast(self, protocol::shared_frame(std::move(f[1])));
     for (auto& ch : env.channels) self->send(ch, takeback_atom::value, id);
+  } else if (k == "kickall" && f.size() == 1) {
+    kick_everyone(self, env, f[0]);
   } else if (k == "cmd" && f.size() == 3) {
     remote_command(self, env, p);
   } else if (k == "blocklist" && !f.empty()) {
@@ -347,6 +359,10 @@ void cluster_blocklist(dir_ptr self, const std::string& username, const std::vec
   std::vector<std::string> fields{username};
   fields.insert(fields.end(), names.begin(), names.end());
   say(self, all_topic, "blocklist", std::move(fields));
+}
+
+void cluster_kickall(dir_ptr self, const std::string& why) {
+  if (clustered(self)) say(self, all_topic, "kickall", {why});
 }
 
 bool cluster_command(dir_ptr self, const online& op, const std::vector<std::string>& args) {

@@ -27,11 +27,21 @@ std::pair<std::string, std::string> thread_key(const std::string& a, const std::
 const protocol::connection_ptr& conn_of(const online& u) { return u.conn; }
 
 /// Tells `u`'s page that `other` is blocked (it closes video with them and caches the name).
-void send_block(const online& u, const std::string& other) {
+protocol::frame block_frame(const std::string& other) {
   protocol::message m;
   m.action = "block";
   m.username = other;
-  u.conn->send(protocol::encode_frame(m));
+  return protocol::encode_frame(m);
+}
+
+void send_block(const online& u, const std::string& other) { u.conn->send(block_frame(other)); }
+
+/// Whether `name` is an operator online here or on another node.
+bool operator_online(dir_ptr self, const std::string& name) {
+  auto it = self->state.users.find(name);
+  if (it != self->state.users.end()) return it->second.who.op;
+  auto* far = remote_of(self, name);
+  return far && far->who.op;
 }
 
 void send_who_now(dir_ptr self) {
@@ -396,11 +406,9 @@ void relate(dir_ptr self, const directory_env& env, const std::vector<relation_c
   bool blockable = st.ctx->cfg.blockable_admins;
   std::vector<relation_change> applied;
   for (auto& c : changes) {
-    if (c.kind == relation::block && c.on && !blockable) {
-      auto from = st.users.find(c.from);
-      auto to = st.users.find(c.to);
-      if ((from != st.users.end() && from->second.who.op) || (to != st.users.end() && to->second.who.op)) continue;
-    }
+    if (c.kind == relation::block && c.on && !blockable &&
+        (operator_online(self, c.from) || operator_online(self, c.to)))
+      continue;
     if (st.rel.apply(c)) applied.push_back(c);
   }
   if (applied.empty()) return;
@@ -454,9 +462,9 @@ void on_relate(dir_ptr self, const directory_env& env, online& from, const std::
 /// and is sent a `block` for each (operators are not blocked unless BlockableAdmins).
 void block_now(dir_ptr self, const directory_env& env, const std::vector<std::string>& usernames) {
   auto& st = self->state;
-  std::set<std::string> present;
+  std::set<std::string> present;  // in a cluster, on any node
   for (auto& n : usernames)
-    if (st.users.count(n)) present.insert(n);
+    if (st.users.count(n) || remote_of(self, n)) present.insert(n);
   std::vector<relation_change> changes;
   for (auto& a : present)
     for (auto& b : present)
@@ -465,9 +473,15 @@ void block_now(dir_ptr self, const directory_env& env, const std::vector<std::st
         changes.push_back({relation::block, a, b, true});
       }
   relate(self, env, changes);
-  for (auto& a : present)
-    for (auto& b : present)
-      if (a != b) send_block(st.users.at(a), b);
+  for (auto& a : present) {
+    auto here = st.users.find(a);
+    auto* far = here == st.users.end() ? remote_of(self, a) : nullptr;
+    for (auto& b : present) {
+      if (a == b) continue;
+      if (far) cluster_deliver(self, *far, block_frame(b));
+      else if (here != st.users.end()) send_block(here->second, b);
+    }
+  }
   if (!present.empty()) spdlog::info("api: block/now among {} online user(s)", present.size());
 }
 

@@ -246,10 +246,8 @@ void kickall(const call& c) {
   const auto& landing = c.self->state.ctx->cfg.jwt.landing_page_url;
   if (!landing.empty()) text += " or <a href=\"" + esc(landing) + "\">sign in again</a>";
   text += ".";
-  std::vector<std::string> names;
-  for (auto& [name, u] : c.self->state.users) names.push_back(name);
-  for (auto& name : names) sign_out(c.self, c.env, name, text);
-  who_changed(c.self);
+  kick_everyone(c.self, c.env, text);
+  cluster_kickall(c.self, text);  // the other nodes sign out theirs
 }
 
 void reconfigure_cmd(const call& c) {
@@ -284,6 +282,13 @@ const std::map<std::string, handler, std::less<>>& commands() {
 }
 
 }  // namespace
+
+void kick_everyone(dir_ptr self, const directory_env& env, const std::string& why) {
+  std::vector<std::string> names;
+  for (auto& [name, u] : self->state.users) names.push_back(name);
+  for (auto& name : names) sign_out(self, env, name, why);
+  who_changed(self);
+}
 
 bool run_command(dir_ptr self, const directory_env& env, online& op, const std::vector<std::string>& args) {
   auto it = commands().find(args[0]);

@@ -94,6 +94,8 @@ void lift_operator_blocks(dir_ptr self, const directory_env& env, const std::str
 void send_me(const online& u);
 
 // moderation.cpp
+/// Signs out every user of this node, telling them `why` (/kickall).
+void kick_everyone(dir_ptr self, const directory_env& env, const std::string& why);
 /// Runs one operator command; false when `args[0]` is no command we know.
 bool run_command(dir_ptr self, const directory_env& env, online& op, const std::vector<std::string>& args);
 std::string duration_text(wall_clock::duration d);
@@ -144,6 +146,8 @@ void cluster_blocklist(dir_ptr self, const std::string& username, const std::vec
 /// An operator command about a user of another node (/nsfw, /cut, /op, /deop), run there with the
 /// answers coming back to `op`; false when the command is not one of those or the user is here.
 bool cluster_command(dir_ptr self, const online& op, const std::vector<std::string>& args);
+/// /kickall on the other nodes: each signs out its own users, telling them `why`.
+void cluster_kickall(dir_ptr self, const std::string& why);
 /// The handlers of packets from other nodes, the link's state and the heartbeat.
 caf::message_handler cluster_handlers(dir_ptr self, const directory_env& env);
 

@@ -343,6 +343,24 @@ async def test_website_apis_reach_other_nodes(nodes):
 
 
 @run
+async def test_block_now_and_kickall_across_nodes(nodes):
+    n1, n2, n3 = nodes
+    ada, bo = await join(n1, "bn-ada"), await join(n2, "bn-bo")
+    await see_all([ada, bo])
+    assert post_json(n3, "/api/block/now", {"APIKey": API_KEY, "Usernames": ["bn-ada", "bn-bo"]}) == (
+        200, {"OK": True})
+    await ada.expect("block", timeout=5, username="bn-bo")
+    await bo.expect("block", timeout=5, username="bn-ada")
+    await ada.who_until(lambda e: "bn-bo" not in e, timeout=5)
+    # /kickall from n2 signs out everyone on every node.
+    op = await join(n2, "bn-op", jwt=token("bn-op", op=True))
+    await op.send(action="message", channel="lobby", message="/kickall")
+    for c in (ada, bo, op):
+        await c.notice("about to go down for maintenance", timeout=5)
+        await c.expect("disconnect", timeout=5)
+
+
+@run
 async def test_reactions_takeback_and_echo_across_nodes(nodes):
     n1, n2, n3 = nodes
     sam, tess = await join(n1, "sam"), await join(n2, "tess")
@@ -379,8 +397,27 @@ async def test_node_killed_leaves_the_who_lists(redis, nodes):
         # Heartbeats stop: within 5 s the victim is gone from every other node's list.
         for c in (nora, oscar):
             await c.who_until(lambda e: "victim" not in e and "nora" in e and "oscar" in e, timeout=5)
+        # A node that starts later learns the bans already in force.
+        nora_op = await join(n1, "nora-op", jwt=token("nora-op", op=True))
+        await nora_op.send(action="message", channel="lobby", message="/ban latecomer 1")
+        await nora_op.notice("banned from the room", timeout=5)
     finally:
         doomed.stop()
+    late_node = Server(node_settings(redis, "n5"))
+    try:
+        late = await Client.connect(late_node)
+        for _ in range(50):  # until the new node has heard the others (a second or two)
+            await late.send(action="login", username="latecomer")
+            got = await late.expect(timeout=5)
+            if got.get("action") == "error" and "banned" in got.get("message", ""):
+                break
+            await late.close()
+            await asyncio.sleep(0.2)
+            late = await Client.connect(late_node)
+        else:
+            raise AssertionError("the new node never learned the ban")
+    finally:
+        late_node.stop()
 
 
 @run

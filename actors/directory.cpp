@@ -62,7 +62,7 @@ void send_who_now(dir_ptr self) {
 /// The flush timer: send now, or look again when the list is due.
 void who_timer(dir_ptr self) {
   auto& st = self->state;
-  auto due = who_list_due({st.users.size(), st.ctx->cfg.server.who_list_delay_ms, st.first_change,
+  auto due = who_list_due({room_size(self), st.ctx->cfg.server.who_list_delay_ms, st.first_change,
                            st.last_change, st.last_who_sent});
   auto now = steady::now();
   if (now >= due) {
@@ -134,7 +134,7 @@ void send_first_who(dir_ptr self, const online& u) {
     u.conn->send(who_list_for(r, me, st.rel, st.ctx->cfg.vip.mutually_secret), true);
   } else {
     namespace d = barertc::defaults;
-    auto n = static_cast<int64_t>(st.users.size());
+    auto n = static_cast<int64_t>(room_size(self));
     auto window = std::chrono::milliseconds(std::min<int64_t>(n * n / d::who_quiet_divisor, d::who_quiet_max_ms));
     auto now = steady::now();
     if (!st.first_who[0] || (st.first_who_stale && now - st.first_who_built >= window)) {
@@ -381,7 +381,7 @@ void presence(dir_ptr self, const std::string& username, const char* text) {
   m.message = text;
   auto bytes = protocol::encode_frame(m);
   auto now = steady::now();
-  auto window = presence_batch_window(st.users.size());
+  auto window = presence_batch_window(room_size(self));
   cluster_broadcast(self, username, bytes);  // the other nodes' users see it at once
   if (st.presence_batch.empty() && now - st.last_presence >= window) {
     broadcast(self, bytes, username);

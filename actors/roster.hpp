@@ -125,6 +125,8 @@ inline bool clustered(dir_ptr self) { return self->state.ctx->cluster != nullptr
 /// The whole room for the who list: this node's users and the other nodes', sorted by name;
 /// `local` (when given) gets each entry's local user, or nullptr for another node's.
 std::vector<const listed*> room_roster(dir_ptr self, std::vector<online*>* local = nullptr);
+/// How many users the who list shows (every node's): who-list timing and batching scale with it.
+inline size_t room_size(dir_ptr self) { return self->state.users.size() + self->state.cluster.users.size(); }
 /// A user of another node, or nullptr.
 const remote_user* remote_of(dir_ptr self, const std::string& name);
 /// Tells the other nodes what changed in this node's roster since the last time (who-list time).

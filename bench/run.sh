@@ -14,7 +14,9 @@
 #              COMPRESSION_REPS times (default 2); COMPRESSION_BIG=0 leaves out the N=10000 storms
 #   cluster:   "Cluster" of docs/performance.md: one node against three nodes and a redis-server on
 #              the same machine (users spread round robin): closed-loop fan-out N=600, open-loop
-#              latency N=600 at 100 messages/s, join storm N=3000; CLUSTER_REPS times (default 2)
+#              latency N=600 at 100 messages/s, the hop's own latency (N=60 at 50/s: no queueing), join
+#              storm N=3000; CLUSTER_REPS times (default 2); CLUSTER_SCENARIOS picks some of
+#              "fanout open hop join"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-full}
@@ -241,11 +243,12 @@ cluster_runs() {
   cgen() { "$build/loadgen" --ports "$(IFS=,; echo "${ports[*]}")" --port "${ports[0]}" --server-pid "${node_pids[0]}" "$@"; }
   for r in $(seq "$reps"); do
     for kind in $( ((r % 2)) && echo "one three" || echo "three one"); do
-      for scenario in fanout open join; do
+      for scenario in ${CLUSTER_SCENARIOS:-fanout open hop join}; do
         local args=()
         case $scenario in
           fanout) args=(--scenario fanout --users 600 --duration 10 --timeout 300) ;;
           open) args=(--scenario fanout-open --users 600 --rate 100 --duration 10 --timeout 300) ;;
+          hop) args=(--scenario fanout-open --users 60 --rate 50 --duration 10 --timeout 300) ;;
           join) args=(--scenario join --users 3000 --timeout 1200) ;;
         esac
         if [[ $kind == one ]]; then
@@ -260,8 +263,8 @@ cluster_runs() {
   done
   awk -F'[:,]' '
     /^\{/ { delete v; for (i = 1; i < NF; i += 2) { k = $i; gsub(/[{"]/, "", k); v[k] = $(i + 1) }
-             name = v["scenario"]; gsub(/"/, "", name); key = name "/" v["nodes"]
-             rate[key] = rate[key] " " v["deliveries_per_s"]; p99[key] = p99[key] " " v["p99_ms"]
+             name = v["scenario"]; gsub(/"/, "", name); if (v["users"] == 60) name = "hop"; key = name "/" v["nodes"]
+             rate[key] = rate[key] " " v["deliveries_per_s"]; p99[key] = p99[key] " " v["p99_ms"]; p50[key] = p50[key] " " v["p50_ms"]
              secs[key] = secs[key] " " v["seconds"] }
     function median(s,   a, n, i, j, t) { n = split(s, a, " ")
       for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
@@ -273,6 +276,9 @@ cluster_runs() {
       l1 = median(p99["fanout-open/1"]); l3 = median(p99["fanout-open/3"])
       printf "# cluster: open loop N=600 at 100/s p99 median %.2f ms one node, %.2f ms three nodes (added %.2f ms, goal <= 3 ms)\n", l1, l3, l3 - l1
       printf "#   one:%s\n#   three:%s\n", p99["fanout-open/1"], p99["fanout-open/3"]
+      h1 = median(p99["hop/1"]); h3 = median(p99["hop/3"]); m1 = median(p50["hop/1"]); m3 = median(p50["hop/3"])
+      printf "# cluster: light load N=60 at 50/s p50 %.2f / %.2f ms, p99 %.2f / %.2f ms one / three nodes (added p99 %.2f ms, goal <= 3 ms)\n", m1, m3, h1, h3, h3 - h1
+      printf "#   p99 one:%s\n#   p99 three:%s\n", p99["hop/1"], p99["hop/3"]
       printf "# cluster: join N=3000 seconds median %.2f one node, %.2f three nodes\n", median(secs["join/1"]), median(secs["join/3"])
       printf "#   one:%s\n#   three:%s\n", secs["join/1"], secs["join/3"] }' "$out"
 }

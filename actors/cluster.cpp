@@ -30,6 +30,22 @@ void publish_bans(dir_ptr self, const std::string& node) {
           {name, std::to_string(std::chrono::duration_cast<std::chrono::seconds>(until.time_since_epoch()).count())});
 }
 
+/// The relations this node's users set (mutes, blocks, boots, invitations), for a node that has
+/// just come (up): without them its fan-out and who lists would not honour them.
+void publish_relations(dir_ptr self, const std::string& node) {
+  auto& st = self->state;
+  std::vector<std::string> fields;
+  for (auto& [name, u] : st.users)
+    for (int k = 0; k < relation_kinds; ++k)
+      for (auto& to : st.rel.targets(static_cast<relation>(k), name)) {
+        fields.push_back(std::to_string(k));
+        fields.push_back(name);
+        fields.push_back(to);
+        fields.push_back("1");
+      }
+  if (!fields.empty()) say(self, node_topic(node), "relate", std::move(fields));
+}
+
 /// This node's whole roster, which replaces what the others knew of it.
 void publish_roster(dir_ptr self) {
   auto& st = self->state;
@@ -149,6 +165,7 @@ void on_packet(dir_ptr self, const directory_env& env, cluster_packet& p) {
   } else if (k == "hello") {
     publish_roster(self);
     publish_bans(self, p.node);
+    publish_relations(self, p.node);
   } else if (k == "roster" && !f.empty()) {
     for (auto it = cv.users.begin(); it != cv.users.end();) {
       auto next = std::next(it);
@@ -201,6 +218,15 @@ void on_packet(dir_ptr self, const directory_env& env, cluster_packet& p) {
     }
     broadcast(self, protocol::shared_frame(std::move(f[1])));
     for (auto& ch : env.channels) self->send(ch, takeback_atom::value, id);
+  } else if (k == "amend" && f.size() == 2) {
+    auto v = protocol::verify_jwt(f[1], st.ctx->cfg.jwt, unix_now());
+    if (auto* claims = std::get_if<protocol::jwt_claims>(&v)) {
+      auto outcome = amend(self, env, f[0], *claims);
+      if (!outcome.empty()) spdlog::info("api: amend-jwt for '{}' from node '{}': {}", f[0], p.node, outcome);
+    } else {
+      spdlog::warn("api: amend-jwt for '{}' from node '{}' refused here: {}", f[0], p.node,
+                   std::get<protocol::jwt_refusal>(v).reason);
+    }
   } else if (k == "kickall" && f.size() == 1) {
     kick_everyone(self, env, f[0]);
   } else if (k == "cmd" && f.size() == 3) {
@@ -359,6 +385,10 @@ void cluster_blocklist(dir_ptr self, const std::string& username, const std::vec
   std::vector<std::string> fields{username};
   fields.insert(fields.end(), names.begin(), names.end());
   say(self, all_topic, "blocklist", std::move(fields));
+}
+
+void cluster_amend(dir_ptr self, const remote_user& to, const std::string& token) {
+  say(self, node_topic(to.node), "amend", {to.who.username, token});
 }
 
 void cluster_kickall(dir_ptr self, const std::string& why) {

@@ -111,6 +111,11 @@ void relay_signal(dir_ptr self, online& from, const std::string& target, const p
 /// The website's requests to the directory (/api/amend-jwt, /api/blocklist, /api/disconnect/now,
 /// /api/shutdown) and reports about DMs, as message handlers.
 caf::message_handler website_handlers(dir_ptr self, const directory_env& env);
+/// New claims for an online user signed in by token (/api/amend-jwt): the who entry and operator
+/// status follow them; the user actor sends its `ping` with the new token. "" when done, else why
+/// not ("offline", "badname").
+std::string amend(dir_ptr self, const directory_env& env, const std::string& username,
+                  const protocol::jwt_claims& claims);
 /// (Re)joins the public channels `u` may read (VIP channels: VIPs and operators), leaving the others.
 void join_channels(dir_ptr self, const directory_env& env, const online& u);
 /// A user signed in by token takes a new name (/api/amend-jwt): an online holder of that name is
@@ -150,6 +155,8 @@ void cluster_blocklist(dir_ptr self, const std::string& username, const std::vec
 bool cluster_command(dir_ptr self, const online& op, const std::vector<std::string>& args);
 /// /kickall on the other nodes: each signs out its own users, telling them `why`.
 void cluster_kickall(dir_ptr self, const std::string& why);
+/// /api/amend-jwt for a user of another node: the token goes to that node, which verifies it.
+void cluster_amend(dir_ptr self, const remote_user& to, const std::string& token);
 /// The handlers of packets from other nodes, the link's state and the heartbeat.
 caf::message_handler cluster_handlers(dir_ptr self, const directory_env& env);
 

@@ -7,10 +7,7 @@
 #include "protocol/texts.hpp"
 
 namespace barertc::actors {
-namespace {
 
-/// New claims for an online user signed in by token: the who entry and operator status follow
-/// them; the user actor sends its `ping` with the new token. "" when done, else why not.
 std::string amend(dir_ptr self, const directory_env& env, const std::string& username,
                   const protocol::jwt_claims& claims) {
   auto& st = self->state;
@@ -39,6 +36,8 @@ std::string amend(dir_ptr self, const directory_env& env, const std::string& use
   return {};
 }
 
+namespace {
+
 /// Signs out the listed users who are online; returns how many there were.
 int64_t disconnect(dir_ptr self, const directory_env& env, const std::vector<std::string>& usernames,
                    const std::string& message, bool kick) {
@@ -62,7 +61,13 @@ int64_t disconnect(dir_ptr self, const directory_env& env, const std::vector<std
 
 caf::message_handler website_handlers(dir_ptr self, const directory_env& env) {
   return {
-      [=](amend_atom, const std::string& username, const protocol::jwt_claims& claims) -> std::string {
+      [=](amend_atom, const std::string& username, const protocol::jwt_claims& claims,
+          const std::string& token) -> std::string {
+        // A user of another node: the token goes there, which checks it again and applies it.
+        if (auto* far = self->state.users.count(username) ? nullptr : remote_of(self, username)) {
+          cluster_amend(self, *far, token);
+          return {};
+        }
         return amend(self, env, username, claims);
       },
       [=](blocklist_atom, const std::string& username, std::vector<std::string>& names) {

@@ -340,6 +340,15 @@ async def test_website_apis_reach_other_nodes(nodes):
     await asyncio.sleep(0.3)
     yuri = await join(n3, "yuri")
     await yuri.expect("block", timeout=5, username="xena")
+    # /api/amend-jwt on n1 for a user signed in by token on n2: the new claims apply there.
+    zoe = await join(n2, "zoe", jwt=token("zoe"))
+    await see_all([zoe, xena])
+    status, body = post_json(n1, "/api/amend-jwt", {"APIKey": API_KEY, "Username": "zoe",
+                                                    "JWTToken": token("zoe", nick="Zoe Z", vip=True)})
+    assert (status, body) == (200, {"OK": True})
+    await zoe.expect("ping", timeout=5)
+    who = await xena.who_until(lambda e: e.get("zoe", {}).get("nickname") == "Zoe Z", timeout=5)
+    assert who["zoe"].get("vip") is True
 
 
 @run
@@ -397,7 +406,11 @@ async def test_node_killed_leaves_the_who_lists(redis, nodes):
         # Heartbeats stop: within 5 s the victim is gone from every other node's list.
         for c in (nora, oscar):
             await c.who_until(lambda e: "victim" not in e and "nora" in e and "oscar" in e, timeout=5)
-        # A node that starts later learns the bans already in force.
+        # A node that starts later learns the bans already in force, and the relations: a block
+        # set on n1 towards a name that will sign in there.
+        blocker = await join(n1, "rel-a")
+        await blocker.send(action="blocklist", usernames=["latecomer-2"])
+        await asyncio.sleep(0.3)
         nora_op = await join(n1, "nora-op", jwt=token("nora-op", op=True))
         await nora_op.send(action="message", channel="lobby", message="/ban latecomer 1")
         await nora_op.notice("banned from the room", timeout=5)
@@ -416,6 +429,9 @@ async def test_node_killed_leaves_the_who_lists(redis, nodes):
             late = await Client.connect(late_node)
         else:
             raise AssertionError("the new node never learned the ban")
+        late2 = await join(late_node, "latecomer-2")
+        await late2.who_until(lambda e: "nora-op" in e and "rel-a" not in e, timeout=5)
+        await blocker.who_until(lambda e: "latecomer-2" not in e and "nora-op" in e, timeout=5)
     finally:
         late_node.stop()
 

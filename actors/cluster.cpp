@@ -160,7 +160,7 @@ void on_packet(dir_ptr self, const directory_env& env, cluster_packet& p) {
   bool fresh = !cv.peers.count(p.node);
   auto& peer = cv.peers[p.node];
   peer.seen = steady::now();
-  if (k == "beat" && f.size() == 1) {
+  if (k == "beat" && !f.empty()) {
     if (fresh || f[0] != std::to_string(peer.seq)) ask_roster(self, p.node);
   } else if (k == "hello") {
     publish_roster(self);
@@ -254,7 +254,7 @@ void heartbeat(dir_ptr self, const directory_env& env) {
   auto& cv = st.cluster;
   namespace d = barertc::defaults;
   if (cv.up) {
-    say(self, all_topic, "beat", {std::to_string(cv.seq)});
+    say(self, all_topic, "beat", {std::to_string(cv.seq), st.ctx->cluster->instance()});
     st.ctx->cluster->set_expiring("alive:" + st.ctx->cluster->node(), std::to_string(unix_now()), d::cluster_node_ttl_ms);
   }
   auto now = steady::now();

@@ -116,7 +116,7 @@ struct chat::impl {
 
   /// The bridge, and the link's subscriptions: everyone's topic, this node's, each channel's.
   void start_cluster(const settings::settings& s) {
-    bridge = spawn_cluster_bridge(system, cluster->node(), directory, channels);
+    bridge = spawn_cluster_bridge(system, cluster->node(), cluster->instance(), directory, channels);
     std::vector<std::string> topics{"all", "node:" + cluster->node()};
     for (auto& ch : s.public_channels) topics.push_back("room:" + ch.id);
     auto to = bridge;

@@ -3,6 +3,7 @@
 #include "net/redis_link.hpp"
 
 #include <hiredis/hiredis.h>
+#include <openssl/rand.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
@@ -97,6 +98,7 @@ struct redis_link::impl {
   settings::redis_endpoint where;
   std::string prefix;
   std::string node;
+  std::string instance;
   std::string where_text;
   receiver rx;
   std::vector<std::string> topics;
@@ -280,11 +282,16 @@ redis_link::redis_link(settings::redis_endpoint where, std::string prefix, std::
   impl_->where = std::move(where);
   impl_->prefix = std::move(prefix);
   impl_->node = std::move(node);
+  unsigned char bytes[8] = {};
+  RAND_bytes(bytes, sizeof bytes);
+  for (auto b : bytes) impl_->instance += "0123456789abcdef"[b >> 4], impl_->instance += "0123456789abcdef"[b & 15];
 }
 
 redis_link::~redis_link() { stop(); }
 
 const std::string& redis_link::node() const { return impl_->node; }
+
+const std::string& redis_link::instance() const { return impl_->instance; }
 
 int64_t redis_link::claim_slot() {
   constexpr int64_t slots = int64_t(1) << barertc::defaults::msg_id_node_bits;

@@ -20,6 +20,7 @@ class redis_link final : public protocol::cluster_link {
   redis_link& operator=(const redis_link&) = delete;
 
   const std::string& node() const override;
+  const std::string& instance() const override;
   int64_t claim_slot() override;
   void start(std::vector<std::string> topics, receiver r) override;
   void publish(std::string topic, std::string payload) override;

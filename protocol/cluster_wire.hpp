@@ -36,6 +36,8 @@ class cluster_link {
   virtual ~cluster_link() = default;
   /// This node's name among the nodes.
   virtual const std::string& node() const = 0;
+  /// A random token of this process, so two processes given the same name notice each other.
+  virtual const std::string& instance() const = 0;
   /// A number for this node, distinct among the running nodes (the low bits of its msgIDs).
   /// Asks Redis once at start-up, waiting at most a second; falls back to a hash of the name.
   virtual int64_t claim_slot() = 0;

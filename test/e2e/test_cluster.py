@@ -89,13 +89,13 @@ class Balancer:
         self.log.close()
 
 
-def node_settings(redis, name, **kw):
+def node_settings(redis, name, prefix="e2e:", **kw):
     text = settings_text(jwt=True, strict=False, **kw).replace(
         'WelcomeMessages = ["Off topic here."]', 'WelcomeMessages = ["Off topic here."]\nEchoMessagesOnJoin = 5')
     text = text.replace('WebSocketSendTimeout = 10', f'WebSocketSendTimeout = 10\nAdminAPIKey = "{API_KEY}"')
     return text + (
         f'\n[Cluster]\nEnabled = true\nRedisURL = "redis://127.0.0.1:{redis.port}/0"\n'
-        f'NodeName = "{name}"\nKeyPrefix = "e2e:"\n')
+        f'NodeName = "{name}"\nKeyPrefix = "{prefix}"\n')
 
 
 @pytest.fixture(scope="module")
@@ -391,6 +391,20 @@ async def test_reactions_takeback_and_echo_across_nodes(nodes):
     echo = await late.expect("echo", timeout=5)
     texts = [m["message"] for m in echo["messages"]]
     assert "<p>echo me</p>" in texts and "<p>take me back</p>" not in texts
+
+
+def test_two_processes_with_one_node_name_are_told(redis):
+    # Under a key prefix of their own, so the module's nodes do not see them.
+    twins = [Server(node_settings(redis, "twin", prefix="twins:")) for _ in range(2)]
+    try:
+        deadline = time.time() + 10
+        said = lambda: any("another process also calls itself node 'twin'" in t.output() for t in twins)
+        while not said() and time.time() < deadline:
+            time.sleep(0.1)
+        assert said(), twins[0].output()
+    finally:
+        for t in twins:
+            t.stop()
 
 
 @run

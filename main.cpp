@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 #include <malloc.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "actors/chat.hpp"
+#include "net/redis_link.hpp"
 #include "net/server.hpp"
 #include "net/webhook_client.hpp"
 #include "protocol/log_format.hpp"
@@ -114,6 +116,20 @@ void raise_fd_limit() {
   }
 }
 
+/// The Redis link of a node of a cluster ([Cluster] Enabled), or nothing.
+std::shared_ptr<barertc::protocol::cluster_link> cluster_link(const barertc::settings::cluster& c) {
+  if (!c.enabled) return nullptr;
+  auto where = std::get<barertc::settings::redis_endpoint>(barertc::settings::parse_redis_url(c.redis_url));
+  std::string node = c.node_name;
+  if (node.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) == 0) node = host;
+    if (node.empty()) node = "node-" + std::to_string(getpid());
+  }
+  spdlog::info("cluster: node '{}', Redis at {}:{}, key prefix '{}'", node, where.host, where.port, c.key_prefix);
+  return std::make_shared<barertc::net::redis_link>(std::move(where), c.key_prefix, std::move(node));
+}
+
 /// After a stop signal every client has had its 1001 and the network is down; only the chat
 /// actors are left. The actor system waits for each of them on the way out, and a user actor hears
 /// of its closed socket only after the frames already in its mailbox (a flood queued before the
@@ -167,9 +183,13 @@ int main(int argc, char** argv) {
   // The website's webhooks are called from threads of their own (server.md E).
   net::webhook_client webhooks(barertc::defaults::webhook_in_flight, barertc::defaults::webhook_queue,
                                barertc::defaults::webhook_timeout_seconds);
-  actors::chat chat(cfg, f.config, [&webhooks](std::string url, std::string body, auto done) {
-    webhooks.post(std::move(url), std::move(body), std::move(done));
-  });
+  auto link = cluster_link(cfg.cluster);
+  actors::chat chat(
+      cfg, f.config,
+      [&webhooks](std::string url, std::string body, auto done) {
+        webhooks.post(std::move(url), std::move(body), std::move(done));
+      },
+      link);
   net::options o;
   o.address = cfg.server.address;
   o.io_threads = cfg.server.io_threads;
@@ -213,6 +233,7 @@ int main(int argc, char** argv) {
   h.health = [&chat](std::function<void(bool)> done) {
     chat.alive(std::chrono::milliseconds(barertc::defaults::health_timeout_ms), std::move(done));
   };
+  if (link) h.degraded = [&chat] { return chat.cluster_trouble(); };
   h.live = [&chat] {
     auto s = chat.current_settings();
     return net::live_options{s.title, s.cors_hosts, s.website_url};

@@ -21,6 +21,10 @@ caf::actor spawn_dm_thread(caf::actor_system& sys, std::string a, protocol::conn
                            std::string b, protocol::connection_ptr b_conn,
                            std::shared_ptr<storage::dm_history> history);
 
+/// The cluster bridge: packets from the other nodes to the channel or directory they are for.
+caf::actor spawn_cluster_bridge(caf::actor_system& sys, std::string node, std::string instance, caf::actor directory,
+                                std::shared_ptr<const std::map<std::string, caf::actor>> channels);
+
 /// Whether /shutdown or /api/shutdown asked for the process to stop (lifecycle.cpp).
 bool restart_requested();
 

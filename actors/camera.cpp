@@ -14,7 +14,7 @@ std::string random_secret(std::mt19937_64& rng) {
 }
 
 /// Why `viewer` may not open `target`'s camera, or empty when they may.
-std::string refusal_to_open(const relations& rel, const online& viewer, const online& target) {
+std::string refusal_to_open(const relations& rel, const listed& viewer, const listed& target) {
   namespace video = protocol::video;
   const auto& v = viewer.who;
   const auto& t = target.who;
@@ -34,9 +34,12 @@ std::string refusal_to_open(const relations& rel, const online& viewer, const on
 void open_camera(dir_ptr self, online& viewer, const std::string& target) {
   auto& st = self->state;
   auto t = st.users.find(target);
+  // In a cluster the broadcaster may be on another node: the same checks, and the ring goes there.
+  const remote_user* far = t == st.users.end() ? remote_of(self, target) : nullptr;
+  const listed* broadcaster = far ? static_cast<const listed*>(far) : t != st.users.end() ? &t->second : nullptr;
   auto refuse = [&](const std::string& why) { notice(viewer, refusal::open_prefix + why); };
-  if (t == st.users.end() || t->second.hidden()) return refuse(refusal::open_offline(target));
-  if (auto why = refusal_to_open(st.rel, viewer, t->second); !why.empty()) return refuse(why);
+  if (!broadcaster || broadcaster->hidden()) return refuse(refusal::open_offline(target));
+  if (auto why = refusal_to_open(st.rel, viewer, *broadcaster); !why.empty()) return refuse(why);
   const auto& name = viewer.who.username;
   if (viewer.who.op) {
     if (st.rel.has(relation::boot, target, name))
@@ -49,7 +52,8 @@ void open_camera(dir_ptr self, online& viewer, const std::string& target) {
   ring.action = "ring";
   ring.username = name;
   ring.open_secret = secret;
-  send_to(t->second, ring);
+  if (far) cluster_deliver(self, *far, protocol::encode_frame(ring));
+  else send_to(t->second, ring);
   protocol::message open;
   open.action = "open";
   open.username = target;
@@ -63,6 +67,12 @@ void open_camera(dir_ptr self, online& viewer, const std::string& target) {
 void relay_signal(dir_ptr self, online& from, const std::string& target, const protocol::message& msg) {
   auto& st = self->state;
   auto t = st.users.find(target);
+  if (t == st.users.end())
+    if (auto* far = remote_of(self, target)) {
+      // The same bytes the peer would get here, once through Redis to the peer's node.
+      if (!st.rel.blocked(from.who.username, target)) cluster_deliver(self, *far, protocol::encode_frame(msg));
+      return;
+    }
   if (t == st.users.end()) {
     if (msg.action == "sdp")
       notice(from, "Could not reach " + refusal::esc(target) + ": they appear to be offline.");

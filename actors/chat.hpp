@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/cluster_wire.hpp"
 #include "protocol/metrics.hpp"
 #include "protocol/transport.hpp"
 #include "protocol/webhook.hpp"
@@ -19,7 +20,9 @@ class chat {
  public:
   /// `settings_path` is re-read by /reconfigure and reload().
   /// `webhooks` posts to the website's webhooks off the chat's threads (may be empty).
-  chat(const settings::settings& cfg, const std::string& settings_path, protocol::webhook_poster webhooks = {});
+  /// `cluster` links this process to the other nodes ([Cluster] Enabled); empty: it is the room.
+  chat(const settings::settings& cfg, const std::string& settings_path, protocol::webhook_poster webhooks = {},
+       std::shared_ptr<protocol::cluster_link> cluster = {});
   ~chat();
   chat(const chat&) = delete;
   chat& operator=(const chat&) = delete;
@@ -39,6 +42,10 @@ class chat {
 
   /// Whether the directory answers within `bound`: `done(ok)` from an actor thread (/healthz).
   void alive(std::chrono::milliseconds bound, std::function<void(bool ok)> done);
+
+  /// Empty while this process is the room or its cluster link is up; else why it is degraded
+  /// (/healthz still answers 200: the node serves its own users).
+  std::string cluster_trouble() const;
 
   /// The settings in force (they change when reloaded).
   settings::settings current_settings() const;

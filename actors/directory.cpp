@@ -27,24 +27,32 @@ std::pair<std::string, std::string> thread_key(const std::string& a, const std::
 const protocol::connection_ptr& conn_of(const online& u) { return u.conn; }
 
 /// Tells `u`'s page that `other` is blocked (it closes video with them and caches the name).
-void send_block(const online& u, const std::string& other) {
+protocol::frame block_frame(const std::string& other) {
   protocol::message m;
   m.action = "block";
   m.username = other;
-  u.conn->send(protocol::encode_frame(m));
+  return protocol::encode_frame(m);
+}
+
+void send_block(const online& u, const std::string& other) { u.conn->send(block_frame(other)); }
+
+/// Whether `name` is an operator online here or on another node.
+bool operator_online(dir_ptr self, const std::string& name) {
+  auto it = self->state.users.find(name);
+  if (it != self->state.users.end()) return it->second.who.op;
+  auto* far = remote_of(self, name);
+  return far && far->who.op;
 }
 
 void send_who_now(dir_ptr self) {
   auto& st = self->state;
-  std::vector<const listed*> roster;
+  cluster_sync(self);  // the other nodes hear of this node's changes at the same pace
   std::vector<online*> by_index;
-  roster.reserve(st.users.size());
-  by_index.reserve(st.users.size());
-  for (auto& [name, u] : st.users) {
-    roster.push_back(&u);
-    by_index.push_back(&u);
-  }
-  for (auto& audience : build_who_lists(roster, st.rel, st.ctx->cfg.vip.mutually_secret)) {
+  auto roster = room_roster(self, &by_index);
+  std::vector<char> receives;
+  if (clustered(self))
+    for (auto* u : by_index) receives.push_back(u != nullptr);
+  for (auto& audience : build_who_lists(roster, st.rel, st.ctx->cfg.vip.mutually_secret, receives)) {
     for (auto i : audience.recipients) by_index[i]->conn->send(audience.bytes, true);
     protocol::metrics().who_lists_built.fetch_add(1, std::memory_order_relaxed);
   }
@@ -54,7 +62,7 @@ void send_who_now(dir_ptr self) {
 /// The flush timer: send now, or look again when the list is due.
 void who_timer(dir_ptr self) {
   auto& st = self->state;
-  auto due = who_list_due({st.users.size(), st.ctx->cfg.server.who_list_delay_ms, st.first_change,
+  auto due = who_list_due({room_size(self), st.ctx->cfg.server.who_list_delay_ms, st.first_change,
                            st.last_change, st.last_who_sent});
   auto now = steady::now();
   if (now >= due) {
@@ -121,20 +129,17 @@ void remove_user(dir_ptr self, const directory_env& env, const std::string& user
 /// storm may lack the last few moments' joins until the batched list follows.
 void send_first_who(dir_ptr self, const online& u) {
   auto& st = self->state;
-  auto roster = [&] {
-    std::vector<const listed*> r;
-    r.reserve(st.users.size());
-    for (auto& [name, x] : st.users) r.push_back(&x);
-    return r;
-  };
+  auto roster = [&] { return room_roster(self); };
   const auto& name = u.who.username;
   if (st.rel.shapes_view_of(name)) {
     auto r = roster();
-    size_t me = static_cast<size_t>(std::distance(st.users.begin(), st.users.find(name)));
+    auto at = std::lower_bound(r.begin(), r.end(), name,
+                               [](const listed* l, const std::string& n) { return l->who.username < n; });
+    size_t me = static_cast<size_t>(at - r.begin());
     u.conn->send(who_list_for(r, me, st.rel, st.ctx->cfg.vip.mutually_secret), true);
   } else {
     namespace d = barertc::defaults;
-    auto n = static_cast<int64_t>(st.users.size());
+    auto n = static_cast<int64_t>(room_size(self));
     auto window = std::chrono::milliseconds(std::min<int64_t>(n * n / d::who_quiet_divisor, d::who_quiet_max_ms));
     auto now = steady::now();
     if (!st.first_who[0] || (st.first_who_stale && now - st.first_who_built >= window)) {
@@ -172,13 +177,15 @@ login_reply login(dir_ptr self, const directory_env& env, login_request& req) {
   if (auto left = ban_left(self, req.who.username))
     return {false, {}, refusal::banned_until(duration_text(*left))};
   std::string name = req.who.username;
-  if (st.users.count(name)) {
+  auto taken = [&](const std::string& n) { return st.users.count(n) || remote_of(self, n); };
+  if (taken(name)) {
     if (req.jwt) {
-      // The token proves the name: the older session is signed out.
+      // The token proves the name: the older session is signed out, on whichever node it is.
+      if (auto* r = remote_of(self, name)) cluster_sign_out(self, *r, refusal::signed_in_elsewhere);
       sign_out(self, env, name, refusal::signed_in_elsewhere);
     } else {
       // Guests who pick a name in use become "name 2", "name 3", ...
-      for (int n = 2; st.users.count(name); ++n) name = req.who.username + " " + std::to_string(n);
+      for (int n = 2; taken(name); ++n) name = req.who.username + " " + std::to_string(n);
     }
   }
   req.who.username = name;
@@ -236,12 +243,40 @@ login_reply login(dir_ptr self, const directory_env& env, login_request& req) {
   return {true, name, {}, st.ctx};
 }
 
+/// A DM to a user of another node: the same rules as direct_message below; the sender's copy goes
+/// out here, the recipient's crosses Redis once to their node. (No DM thread: a report about it
+/// goes without the recent lines.)
+void remote_message(dir_ptr self, online& from, const remote_user& to, protocol::message& msg, bool image) {
+  auto& st = self->state;
+  const auto& name = to.who.username;
+  if (image && !from.who.op && !to.who.op) return notice(from, refusal::image_dm);
+  const auto& sender = msg.username;
+  bool op = from.who.op;
+  bool deliver = !st.rel.blocked(sender, name) && (op || !st.rel.has(relation::mute, name, sender));
+  const settings::message_filter* filtered = nullptr;
+  if (!image && !op && !to.who.op) filtered = st.ctx->filters->apply(msg.message, true);
+  if (filtered && !filtered->forward_message) deliver = false;
+  bool sender_muted = !op && st.rel.has(relation::mute, sender, name);
+  if (sender_muted) deliver = false;
+  if (filtered && filtered->report_message) filter_report(*st.ctx, sender, "@" + name, msg);
+  msg.channel = "@" + name;
+  send_to(from, msg);
+  if (deliver) {
+    msg.channel = "@" + sender;
+    cluster_deliver(self, to, protocol::encode_frame(msg));
+  }
+  if (sender_muted) notice(from, refusal::you_muted(name));
+  if (filtered && !filtered->chat_server_response.empty()) notice(from, filtered->chat_server_response);
+}
+
 /// A DM (protocol.md B.5): the sender always gets their copy; the recipient's is held back when
 /// the recipient muted the sender (operators bypass), the sender muted the recipient (told), or
 /// a block stands between them.
 void direct_message(dir_ptr self, online& from, const std::string& to, protocol::message& msg, bool image) {
   auto& st = self->state;
   auto rcpt = st.users.find(to);
+  if (rcpt == st.users.end())
+    if (auto* r = remote_of(self, to)) return remote_message(self, from, *r, msg, image);
   if (image && rcpt != st.users.end() && !from.who.op && !rcpt->second.who.op)
     return notice(from, refusal::image_dm);  // server.md: DM images only with operators
   if (rcpt == st.users.end()) {
@@ -350,8 +385,14 @@ void presence(dir_ptr self, const std::string& username, const char* text) {
   m.username = username;
   m.message = text;
   auto bytes = protocol::encode_frame(m);
+  cluster_presence(self, username, bytes);  // the other nodes batch it for their users alike
+  local_presence(self, username, std::move(bytes));
+}
+
+void local_presence(dir_ptr self, const std::string& username, protocol::frame bytes) {
+  auto& st = self->state;
   auto now = steady::now();
-  auto window = presence_batch_window(st.users.size());
+  auto window = presence_batch_window(room_size(self));
   if (st.presence_batch.empty() && now - st.last_presence >= window) {
     broadcast(self, bytes, username);
     st.last_presence = now;
@@ -375,15 +416,14 @@ void relate(dir_ptr self, const directory_env& env, const std::vector<relation_c
   bool blockable = st.ctx->cfg.blockable_admins;
   std::vector<relation_change> applied;
   for (auto& c : changes) {
-    if (c.kind == relation::block && c.on && !blockable) {
-      auto from = st.users.find(c.from);
-      auto to = st.users.find(c.to);
-      if ((from != st.users.end() && from->second.who.op) || (to != st.users.end() && to->second.who.op)) continue;
-    }
+    if (c.kind == relation::block && c.on && !blockable &&
+        (operator_online(self, c.from) || operator_online(self, c.to)))
+      continue;
     if (st.rel.apply(c)) applied.push_back(c);
   }
   if (applied.empty()) return;
   tell_channels(self, env, applied);
+  cluster_relate(self, applied);
   who_changed(self);
 }
 
@@ -391,6 +431,7 @@ void lift_operator_blocks(dir_ptr self, const directory_env& env, const std::str
   if (self->state.ctx->cfg.blockable_admins) return;
   auto gone = self->state.rel.unblock_all(op_name);
   tell_channels(self, env, gone);
+  cluster_relate(self, gone);
 }
 
 namespace {
@@ -431,9 +472,9 @@ void on_relate(dir_ptr self, const directory_env& env, online& from, const std::
 /// and is sent a `block` for each (operators are not blocked unless BlockableAdmins).
 void block_now(dir_ptr self, const directory_env& env, const std::vector<std::string>& usernames) {
   auto& st = self->state;
-  std::set<std::string> present;
+  std::set<std::string> present;  // in a cluster, on any node
   for (auto& n : usernames)
-    if (st.users.count(n)) present.insert(n);
+    if (st.users.count(n) || remote_of(self, n)) present.insert(n);
   std::vector<relation_change> changes;
   for (auto& a : present)
     for (auto& b : present)
@@ -442,9 +483,15 @@ void block_now(dir_ptr self, const directory_env& env, const std::vector<std::st
         changes.push_back({relation::block, a, b, true});
       }
   relate(self, env, changes);
-  for (auto& a : present)
-    for (auto& b : present)
-      if (a != b) send_block(st.users.at(a), b);
+  for (auto& a : present) {
+    auto here = st.users.find(a);
+    auto* far = here == st.users.end() ? remote_of(self, a) : nullptr;
+    for (auto& b : present) {
+      if (a == b) continue;
+      if (far) cluster_deliver(self, *far, block_frame(b));
+      else if (here != st.users.end()) send_block(here->second, b);
+    }
+  }
   if (!present.empty()) spdlog::info("api: block/now among {} online user(s)", present.size());
 }
 
@@ -461,6 +508,7 @@ void logout(dir_ptr self, const directory_env& env, const std::string& username,
 caf::behavior directory_behavior(dir_ptr self, directory_env env) {
   self->state.ctx = env.cell->current.load();
   self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) { return log_actor_exception("directory", e); });
+  if (clustered(self)) self->send(self, beat_atom::value);
   return caf::message_handler{
       [=](reconfig_atom) -> std::string { return reconfigure(self, env); },
       [=](login_atom, login_request& req) -> login_reply { return login(self, env, req); },
@@ -519,7 +567,9 @@ caf::behavior directory_behavior(dir_ptr self, directory_env env) {
         protocol::message m;
         m.action = "takeback";
         m.msg_id = msg_id;
-        broadcast(self, protocol::encode_frame(m));
+        auto bytes = protocol::encode_frame(m);
+        broadcast(self, bytes);
+        cluster_takeback(self, msg_id, bytes);
         for (auto& ch : env.channels) self->send(ch, takeback_atom::value, msg_id);
         if (auto& history = self->state.ctx->history) history->erase(msg_id);
       },
@@ -530,7 +580,9 @@ caf::behavior directory_behavior(dir_ptr self, directory_env env) {
         m.username = username;
         m.message = emoji;
         m.msg_id = msg_id;
-        broadcast(self, protocol::encode_frame(m), username);  // mute and block apply
+        auto bytes = protocol::encode_frame(m);
+        broadcast(self, bytes, username);  // mute and block apply
+        cluster_broadcast(self, username, bytes);
       },
       [=](open_atom, const std::string& viewer, const std::string& target) {
         if (auto* v = from_sender(self, viewer)) open_camera(self, *v, target);
@@ -545,14 +597,15 @@ caf::behavior directory_behavior(dir_ptr self, directory_env env) {
       [=](stats_atom) -> std::string {
         std::vector<std::string> names;
         int blue = 0, red = 0;
-        for (auto& [name, u] : self->state.users) {
+        for (auto* l : room_roster(self)) {
+          auto& u = *l;
           if (u.hidden()) continue;
-          names.push_back(name);
+          names.push_back(u.who.username);
           if (u.who.video & protocol::video::active) ++((u.who.video & protocol::video::nsfw) ? red : blue);
         }
         return protocol::encode_statistics(names, blue, red);
       },
-  }.or_else(website_handlers(self, env));
+  }.or_else(website_handlers(self, env)).or_else(cluster_handlers(self, env));
 }
 
 }  // namespace

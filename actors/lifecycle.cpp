@@ -45,7 +45,8 @@ std::string reconfigure(dir_ptr self, const directory_env& env) {
   dmh.enabled = was.enabled;
   dmh.sqlite_database = was.sqlite_database;
   if (auto& history = self->state.ctx->history) history->set_retention(dmh.retention_days);
-  auto ctx = make_context(next, self->state.ctx->msg_ids, self->state.ctx->webhooks, self->state.ctx->history);
+  auto& old = *self->state.ctx;  // [Cluster] itself applies at the next restart
+  auto ctx = make_context(next, old.msg_ids, old.webhooks, old.history, old.cluster, old.msg_id_step);
   self->state.ctx = ctx;
   env.cell->current.store(ctx);
   for (auto& [name, u] : self->state.users) {

@@ -9,6 +9,7 @@
 
 #include "actors/message_filters.hpp"
 #include "actors/relations.hpp"
+#include "protocol/cluster_wire.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/image.hpp"
 #include "protocol/jwt.hpp"
@@ -58,6 +59,9 @@ using discon_atom = caf::atom_constant<caf::atom("discon")>;      ///< API -> di
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;  ///< API -> directory: /api/shutdown
 using online_atom = caf::atom_constant<caf::atom("online")>;      ///< API -> directory: is this user in the room?
 using owned_atom = caf::atom_constant<caf::atom("owned")>;        ///< DM history -> user: whose a msgID is
+using cluster_atom = caf::atom_constant<caf::atom("cluster")>;    ///< link -> bridge -> directory/channel: from other nodes
+using linkup_atom = caf::atom_constant<caf::atom("linkup")>;      ///< link -> bridge -> directory: Redis up or down
+using beat_atom = caf::atom_constant<caf::atom("beat")>;          ///< directory -> self: heartbeat to the other nodes
 
 /// Logs an exception that escaped a handler of `actor_name` (CAF then ends that actor); returns the
 /// error it ends with. Handlers catch what they can; this makes the rest loud rather than silent.
@@ -85,13 +89,22 @@ struct context {
   /// The DM history (storage/dm_history.*) when `[DirectMessageHistory]` was on at start-up, else
   /// empty. The same one for every context: it lives as long as the server.
   std::shared_ptr<storage::dm_history> history;
+  /// The link to the other nodes ([Cluster] Enabled), or empty: then this process is the room.
+  std::shared_ptr<protocol::cluster_link> cluster;
+  /// msgIDs go up by this much: 1 alone, 2^msg_id_node_bits in a cluster, whose nodes start at
+  /// different remainders so no two nodes hand out the same msgID.
+  int64_t msg_id_step = 1;
 };
 using context_ptr = std::shared_ptr<const context>;
 
 /// Builds the context for a settings value (renders the welcome messages once).
 context_ptr make_context(const settings::settings& cfg, std::shared_ptr<std::atomic<int64_t>> msg_ids,
                          std::shared_ptr<const protocol::webhook_poster> webhooks,
-                         std::shared_ptr<storage::dm_history> history);
+                         std::shared_ptr<storage::dm_history> history,
+                         std::shared_ptr<protocol::cluster_link> cluster = {}, int64_t msg_id_step = 1);
+
+/// The next msgID (protocol.md B.5), unique across the nodes of a cluster.
+inline int64_t next_msg_id(const context& c) { return c.msg_ids->fetch_add(c.msg_id_step) + c.msg_id_step; }
 
 /// Where the current context is published after a reload, for connections not yet logged in and
 /// for the page. Actors hold their own copy and are sent the new one.
@@ -125,6 +138,7 @@ using image_result = std::variant<protocol::image::processed, protocol::image::r
 }  // namespace barertc::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::decode_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::cluster_packet)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::protocol::jwt_claims)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(barertc::actors::image_result)

@@ -123,8 +123,10 @@ void kick(const call& c) {
   auto name = c.one_user("Usage: `/kick <username>` to remove the user from the chat room.");
   if (!name) return;
   if (*name == c.op_name()) return c.reply("You can not kick yourself.");
-  if (!c.online_target(*name)) return;
-  sign_out(c.self, c.env, *name, "You have been kicked from the chat room by " + esc(c.op_name()) + ".");
+  auto why = "You have been kicked from the chat room by " + esc(c.op_name()) + ".";
+  if (auto* far = remote_of(c.self, *name)) cluster_sign_out(c.self, *far, why);  // on another node
+  else if (!c.online_target(*name)) return;
+  else sign_out(c.self, c.env, *name, why);
   presence(c.self, *name, protocol::texts::presence_kicked);
   who_changed(c.self);
   c.reply(esc(*name) + " has been kicked from the room.");
@@ -147,11 +149,15 @@ void ban(const call& c) {
       return c.md("Usage: `/ban <username> [hours]`: hours is a whole number from 1 to 8760.");
   }
   if (name == c.op_name()) return c.reply("You can not ban yourself.");
-  c.self->state.bans[name] = wall_clock::now() + std::chrono::hours(hours);
-  if (c.self->state.users.count(name)) {
-    sign_out(c.self, c.env, name,
-             "You have been banned from the chat room by " + esc(c.op_name()) + ". Your ban expires in " +
-                 duration_text(std::chrono::hours(hours)) + ".");
+  auto until = wall_clock::now() + std::chrono::hours(hours);
+  c.self->state.bans[name] = until;
+  cluster_ban(c.self, name, std::chrono::duration_cast<std::chrono::seconds>(until.time_since_epoch()).count());
+  auto* far = remote_of(c.self, name);
+  if (c.self->state.users.count(name) || far) {
+    auto why = "You have been banned from the chat room by " + esc(c.op_name()) + ". Your ban expires in " +
+               duration_text(std::chrono::hours(hours)) + ".";
+    if (far) cluster_sign_out(c.self, *far, why);
+    else sign_out(c.self, c.env, name, why);
     presence(c.self, name, protocol::texts::presence_banned);
     who_changed(c.self);
   }
@@ -164,6 +170,7 @@ void unban(const call& c) {
   if (!ban_left(c.self, *name))
     return c.md("I could not find that user on the banned list. Try `/bans` to see the current banned list.");
   c.self->state.bans.erase(*name);
+  cluster_ban(c.self, *name, 0);
   c.reply("The ban on " + esc(*name) + " has been lifted.");
 }
 
@@ -239,10 +246,8 @@ void kickall(const call& c) {
   const auto& landing = c.self->state.ctx->cfg.jwt.landing_page_url;
   if (!landing.empty()) text += " or <a href=\"" + esc(landing) + "\">sign in again</a>";
   text += ".";
-  std::vector<std::string> names;
-  for (auto& [name, u] : c.self->state.users) names.push_back(name);
-  for (auto& name : names) sign_out(c.self, c.env, name, text);
-  who_changed(c.self);
+  kick_everyone(c.self, c.env, text);
+  cluster_kickall(c.self, text);  // the other nodes sign out theirs
 }
 
 void reconfigure_cmd(const call& c) {
@@ -278,9 +283,20 @@ const std::map<std::string, handler, std::less<>>& commands() {
 
 }  // namespace
 
+void kick_everyone(dir_ptr self, const directory_env& env, const std::string& why) {
+  std::vector<std::string> names;
+  for (auto& [name, u] : self->state.users) names.push_back(name);
+  for (auto& name : names) sign_out(self, env, name, why);
+  who_changed(self);
+}
+
 bool run_command(dir_ptr self, const directory_env& env, online& op, const std::vector<std::string>& args) {
   auto it = commands().find(args[0]);
   if (it == commands().end()) return false;
+  if (cluster_command(self, op, args)) {
+    spdlog::info("moderation: {} ran {} {} (sent to the user's node)", op.who.username, args[0], args[1]);
+    return true;
+  }
   std::string words;
   for (size_t i = 1; i < args.size(); ++i) words += " " + args[i];
   // Who did what to whom, from where, and what came of it (the answer the operator saw), as one

@@ -24,6 +24,26 @@ struct online : listed {
   bool jwt = false;                   ///< Signed in by token: /api/amend-jwt may change the claims.
 };
 
+/// A user logged in on another node of the cluster, as the who list shows them.
+struct remote_user : listed {
+  std::string node;
+};
+
+/// Another node, as its heartbeats and roster packets tell of it.
+struct peer_node {
+  steady::time_point seen{};  ///< its last packet
+  uint64_t seq = 0;           ///< the sequence number of its last roster packet
+};
+
+/// The directory's view of the rest of the cluster (empty when [Cluster] is off).
+struct cluster_view {
+  std::map<std::string, remote_user> users;  ///< other nodes' users, by name
+  std::map<std::string, peer_node> peers;
+  std::map<std::string, std::string> published;  ///< our users as last told to the others (entry JSON)
+  uint64_t seq = 0;  ///< roster packets this node published
+  bool up = false;   ///< whether the Redis link is up
+};
+
 struct directory_state {
   std::map<std::string, online> users;  // sorted by name, like the who list
   std::map<std::pair<std::string, std::string>, caf::actor> threads;
@@ -45,6 +65,7 @@ struct directory_state {
   std::vector<std::pair<std::string, protocol::frame>> presence_batch;  ///< (about whom, line)
   steady::time_point last_presence{};
   context_ptr ctx;  ///< Settings in force.
+  cluster_view cluster;
   static inline const char* name = "directory";
 };
 
@@ -62,6 +83,8 @@ void notice(const online& u, std::string html);
 void who_changed(dir_ptr self);
 /// A presence line about `username`, through the filtered fan-out.
 void presence(dir_ptr self, const std::string& username, const char* text);
+/// A presence line to this node's users: at once in a quiet room, gathered into a batch in a storm.
+void local_presence(dir_ptr self, const std::string& username, protocol::frame bytes);
 /// A frame for everyone in the room, through the filtered fan-out (`sender` may be empty).
 void broadcast(dir_ptr self, const protocol::frame& bytes, const std::string& sender = {});
 /// Ends a session's login (kick, ban, takeover, kickall): told why, `disconnect`, out of the room.
@@ -73,6 +96,8 @@ void lift_operator_blocks(dir_ptr self, const directory_env& env, const std::str
 void send_me(const online& u);
 
 // moderation.cpp
+/// Signs out every user of this node, telling them `why` (/kickall).
+void kick_everyone(dir_ptr self, const directory_env& env, const std::string& why);
 /// Runs one operator command; false when `args[0]` is no command we know.
 bool run_command(dir_ptr self, const directory_env& env, online& op, const std::vector<std::string>& args);
 std::string duration_text(wall_clock::duration d);
@@ -88,6 +113,11 @@ void relay_signal(dir_ptr self, online& from, const std::string& target, const p
 /// The website's requests to the directory (/api/amend-jwt, /api/blocklist, /api/disconnect/now,
 /// /api/shutdown) and reports about DMs, as message handlers.
 caf::message_handler website_handlers(dir_ptr self, const directory_env& env);
+/// New claims for an online user signed in by token (/api/amend-jwt): the who entry and operator
+/// status follow them; the user actor sends its `ping` with the new token. "" when done, else why
+/// not ("offline", "badname").
+std::string amend(dir_ptr self, const directory_env& env, const std::string& username,
+                  const protocol::jwt_claims& claims);
 /// (Re)joins the public channels `u` may read (VIP channels: VIPs and operators), leaving the others.
 void join_channels(dir_ptr self, const directory_env& env, const online& u);
 /// A user signed in by token takes a new name (/api/amend-jwt): an online holder of that name is
@@ -95,6 +125,44 @@ void join_channels(dir_ptr self, const directory_env& env, const online& u);
 void rename_user(dir_ptr self, const directory_env& env, const std::string& from, const std::string& to);
 /// The DM thread of two users, or nullptr.
 const caf::actor* dm_thread_of(dir_ptr self, const std::string& a, const std::string& b);
+
+// cluster.cpp (all of it does nothing when [Cluster] is off)
+/// Whether this node is one of a cluster.
+inline bool clustered(dir_ptr self) { return self->state.ctx->cluster != nullptr; }
+/// The whole room for the who list: this node's users and the other nodes', sorted by name;
+/// `local` (when given) gets each entry's local user, or nullptr for another node's.
+std::vector<const listed*> room_roster(dir_ptr self, std::vector<online*>* local = nullptr);
+/// How many users the who list shows (every node's): who-list timing and batching scale with it.
+inline size_t room_size(dir_ptr self) { return self->state.users.size() + self->state.cluster.users.size(); }
+/// A user of another node, or nullptr.
+const remote_user* remote_of(dir_ptr self, const std::string& name);
+/// Tells the other nodes what changed in this node's roster since the last time (who-list time).
+void cluster_sync(dir_ptr self);
+/// A frame for every user of the other nodes (presence, reactions), about or from `sender`.
+void cluster_broadcast(dir_ptr self, const std::string& sender, const protocol::frame& bytes);
+/// A presence line to the other nodes, which send it through their presence batching.
+void cluster_presence(dir_ptr self, const std::string& about, const protocol::frame& bytes);
+/// A frame for one user of another node (a DM, a ring, a signalling message).
+void cluster_deliver(dir_ptr self, const remote_user& to, const protocol::frame& bytes);
+/// Asks the node of `to` to sign them out, telling them `why` (takeover, kick, ban).
+void cluster_sign_out(dir_ptr self, const remote_user& to, const std::string& why);
+/// Relation changes made on this node, for the other nodes' copies.
+void cluster_relate(dir_ptr self, const std::vector<relation_change>& changes);
+/// A takeback (its frame) for the other nodes' users and echo buffers.
+void cluster_takeback(dir_ptr self, int64_t msg_id, const protocol::frame& bytes);
+/// A ban set (`until` in unix seconds) or lifted (0) on this node, for the other nodes.
+void cluster_ban(dir_ptr self, const std::string& name, int64_t until);
+/// A blocklist the website stored (/api/blocklist), for the other nodes.
+void cluster_blocklist(dir_ptr self, const std::string& username, const std::vector<std::string>& names);
+/// An operator command about a user of another node (/nsfw, /cut, /op, /deop), run there with the
+/// answers coming back to `op`; false when the command is not one of those or the user is here.
+bool cluster_command(dir_ptr self, const online& op, const std::vector<std::string>& args);
+/// /kickall on the other nodes: each signs out its own users, telling them `why`.
+void cluster_kickall(dir_ptr self, const std::string& why);
+/// /api/amend-jwt for a user of another node: the token goes to that node, which verifies it.
+void cluster_amend(dir_ptr self, const remote_user& to, const std::string& token);
+/// The handlers of packets from other nodes, the link's state and the heartbeat.
+caf::message_handler cluster_handlers(dir_ptr self, const directory_env& env);
 
 // lifecycle.cpp
 /// Re-reads settings.toml and hands the new settings to every actor; returns a report (HTML).

@@ -62,7 +62,8 @@ caf::error log_actor_exception(const char* actor_name, std::exception_ptr& eptr)
 
 context_ptr make_context(const settings::settings& s, std::shared_ptr<std::atomic<int64_t>> msg_ids,
                          std::shared_ptr<const protocol::webhook_poster> webhooks,
-                         std::shared_ptr<storage::dm_history> history) {
+                         std::shared_ptr<storage::dm_history> history,
+                         std::shared_ptr<protocol::cluster_link> cluster, int64_t msg_id_step) {
   auto c = std::make_shared<context>();
   c->cfg = s;
   for (auto& ch : s.public_channels)
@@ -78,6 +79,8 @@ context_ptr make_context(const settings::settings& s, std::shared_ptr<std::atomi
   c->filters = std::make_shared<const message_filters>(s.message_filters);
   c->webhooks = std::move(webhooks);
   c->history = std::move(history);
+  c->cluster = std::move(cluster);
+  c->msg_id_step = msg_id_step;
   return c;
 }
 
@@ -89,8 +92,13 @@ struct chat::impl {
   caf::actor directory;
   std::shared_ptr<media_pool> media;
 
-  impl(const settings::settings& s, const std::string& path, protocol::webhook_poster webhooks)
-      : system(configure(cfg, s)), media(std::make_shared<media_pool>(system, s.server.image_workers)) {
+  std::shared_ptr<protocol::cluster_link> cluster;
+  caf::actor bridge;
+
+  impl(const settings::settings& s, const std::string& path, protocol::webhook_poster webhooks,
+       std::shared_ptr<protocol::cluster_link> link)
+      : system(configure(cfg, s)), media(std::make_shared<media_pool>(system, s.server.image_workers)),
+        cluster(std::move(link)) {
     std::shared_ptr<storage::dm_history> history;
     if (s.direct_message_history.enabled)
       history = std::make_shared<storage::dm_history>(storage::dm_history::options{
@@ -98,10 +106,17 @@ struct chat::impl {
           static_cast<size_t>(barertc::defaults::dm_history_queue), static_cast<size_t>(barertc::defaults::dm_history_batch),
           std::chrono::seconds(barertc::defaults::dm_history_purge_seconds)});
     // msgIDs start at the start-up time in unix seconds (protocol.md B.5), and above every stored
-    // one, so a takeback never names an old DM.
-    auto ids = std::make_shared<std::atomic<int64_t>>(std::max(unix_now(), history ? history->max_msg_id() : 0));
+    // DM's, so a takeback never names an old DM. In a cluster: that times 2^msg_id_node_bits plus
+    // this node's slot, going up by 2^msg_id_node_bits.
+    int64_t step = 1, slot = 0;
+    if (cluster) {
+      step = int64_t(1) << barertc::defaults::msg_id_node_bits;
+      slot = cluster->claim_slot();
+    }
+    int64_t base = std::max(unix_now(), history ? history->max_msg_id() / step + 1 : 0);
+    auto ids = std::make_shared<std::atomic<int64_t>>(base * step + slot - step + 1);
     cell->current.store(make_context(s, ids, std::make_shared<const protocol::webhook_poster>(std::move(webhooks)),
-                                     std::move(history)));
+                                     std::move(history), cluster, step));
     cell->path = path;
     std::vector<caf::actor> ordered;
     for (auto& ch : s.public_channels) {
@@ -110,11 +125,33 @@ struct chat::impl {
       ordered.push_back(a);
     }
     directory = spawn_directory(system, cell, ordered);
+    if (cluster) start_cluster(s);
+  }
+
+  /// The bridge, and the link's subscriptions: everyone's topic, this node's, each channel's.
+  void start_cluster(const settings::settings& s) {
+    bridge = spawn_cluster_bridge(system, cluster->node(), cluster->instance(), directory, channels);
+    std::vector<std::string> topics{"all", "node:" + cluster->node()};
+    for (auto& ch : s.public_channels) topics.push_back("room:" + ch.id);
+    auto to = bridge;
+    cluster->start(std::move(topics),
+                   {[to](std::string topic, std::string payload) {
+                      caf::anon_send(to, cluster_atom::value, std::move(topic), std::move(payload));
+                    },
+                    [to](bool up) { caf::anon_send(to, linkup_atom::value, up); }});
+    spdlog::info("cluster: node '{}' joins through Redis", cluster->node());
   }
 };
 
-chat::chat(const settings::settings& cfg, const std::string& settings_path, protocol::webhook_poster webhooks)
-    : impl_(std::make_unique<impl>(cfg, settings_path, std::move(webhooks))) {}
+chat::chat(const settings::settings& cfg, const std::string& settings_path, protocol::webhook_poster webhooks,
+           std::shared_ptr<protocol::cluster_link> cluster)
+    : impl_(std::make_unique<impl>(cfg, settings_path, std::move(webhooks), std::move(cluster))) {}
+
+std::string chat::cluster_trouble() const {
+  auto& link = impl_->cluster;
+  if (!link || link->up()) return {};
+  return "degraded: Redis is unreachable; node '" + link->node() + "' serves its own users alone";
+}
 
 bool chat::restart_requested() { return actors::restart_requested(); }
 
@@ -183,6 +220,12 @@ void chat::reload(std::function<void(std::string)> done) {
 
 void chat::shutdown() {
   if (!impl_ || !impl_->directory) return;
+  if (auto& link = impl_->cluster) {
+    // The other nodes drop this node's users at once rather than after the heartbeat's TTL.
+    link->publish("all", protocol::encode_packet({"bye", link->node(), {}}));
+    link->stop();
+    caf::anon_send_exit(impl_->bridge, caf::exit_reason::user_shutdown);
+  }
   caf::anon_send_exit(impl_->directory, caf::exit_reason::user_shutdown);
   for (auto& [id, ch] : *impl_->channels) caf::anon_send_exit(ch, caf::exit_reason::user_shutdown);
   impl_->media->stop();

@@ -271,7 +271,7 @@ void filter_matched(self_ptr self, const user_env& env, const settings::message_
 void deliver(self_ptr self, const user_env& env, protocol::message out, const destination& dest, bool image) {
   out.action = "message";
   out.username = self->state.username;
-  out.msg_id = ++*self->state.ctx->msg_ids;
+  out.msg_id = next_msg_id(*self->state.ctx);
   own(self, out.msg_id);
   if (dest.dm) {
     self->send(env.directory, dm_atom::value, dest.to, std::move(out), image);

@@ -66,7 +66,7 @@ struct handler {
                        answer(d, protocol::api_ok());
                      },
                      std::string("timeout"), amend_atom::value, std::move(r.username),
-                     std::get<protocol::jwt_claims>(std::move(v)));
+                     std::get<protocol::jwt_claims>(std::move(v)), std::move(r.token));
   }
 
   void operator()(const protocol::shutdown_request&) const {

@@ -7,10 +7,7 @@
 #include "protocol/texts.hpp"
 
 namespace barertc::actors {
-namespace {
 
-/// New claims for an online user signed in by token: the who entry and operator status follow
-/// them; the user actor sends its `ping` with the new token. "" when done, else why not.
 std::string amend(dir_ptr self, const directory_env& env, const std::string& username,
                   const protocol::jwt_claims& claims) {
   auto& st = self->state;
@@ -39,15 +36,19 @@ std::string amend(dir_ptr self, const directory_env& env, const std::string& use
   return {};
 }
 
+namespace {
+
 /// Signs out the listed users who are online; returns how many there were.
 int64_t disconnect(dir_ptr self, const directory_env& env, const std::vector<std::string>& usernames,
                    const std::string& message, bool kick) {
   int64_t removed = 0;
   for (auto& name : usernames) {
     auto it = self->state.users.find(name);
-    if (it == self->state.users.end()) continue;
-    bool hidden = it->second.hidden();
-    sign_out(self, env, name, message);
+    auto* far = it == self->state.users.end() ? remote_of(self, name) : nullptr;
+    if (it == self->state.users.end() && !far) continue;
+    bool hidden = far ? far->hidden() : it->second.hidden();
+    if (far) cluster_sign_out(self, *far, message);  // on another node of the cluster
+    else sign_out(self, env, name, message);
     if (!hidden) presence(self, name, kick ? protocol::texts::presence_kicked : protocol::texts::presence_exited);
     ++removed;
   }
@@ -60,12 +61,19 @@ int64_t disconnect(dir_ptr self, const directory_env& env, const std::vector<std
 
 caf::message_handler website_handlers(dir_ptr self, const directory_env& env) {
   return {
-      [=](amend_atom, const std::string& username, const protocol::jwt_claims& claims) -> std::string {
+      [=](amend_atom, const std::string& username, const protocol::jwt_claims& claims,
+          const std::string& token) -> std::string {
+        // A user of another node: the token goes there, which checks it again and applies it.
+        if (auto* far = self->state.users.count(username) ? nullptr : remote_of(self, username)) {
+          cluster_amend(self, *far, token);
+          return {};
+        }
         return amend(self, env, username, claims);
       },
       [=](blocklist_atom, const std::string& username, std::vector<std::string>& names) {
         auto limit = static_cast<size_t>(self->state.ctx->cfg.server.max_blocklist);
         if (names.size() > limit) names.resize(limit);
+        cluster_blocklist(self, username, names);  // the user may sign in on any node
         auto& stored = self->state.stored_blocklists;
         if (names.empty()) stored.erase(username);
         else stored[username] = std::move(names);

@@ -107,13 +107,14 @@ protocol::frame who_list_for(const std::vector<const listed*>& roster, size_t re
 }
 
 std::vector<who_audience> build_who_lists(const std::vector<const listed*>& roster, const relations& rel,
-                                          bool mutually_secret) {
+                                          bool mutually_secret, const std::vector<char>& receives) {
   std::vector<who_audience> out;
   // Index 0 / 1: the shared views for non-VIPs and VIPs (the same frame when nobody differs).
   bool views_differ = any_views_differ(roster);
   std::map<std::string, size_t> variants;  // what a recipient sees -> its audience
   size_t shared[2] = {SIZE_MAX, SIZE_MAX};
   for (size_t i = 0; i < roster.size(); ++i) {
+    if (!receives.empty() && !receives[i]) continue;
     const listed& r = *roster[i];
     bool vip = views_differ && r.who.vip;
     std::map<size_t, std::string> overrides;

@@ -46,8 +46,9 @@ protocol::frame who_list_for(const std::vector<const listed*>& roster, size_t re
                              bool mutually_secret);
 
 /// The who lists for everyone in `roster` (every logged-in user, sorted by name; hidden ones
-/// receive lists but are not listed).
+/// receive lists but are not listed). With `receives` (one flag per roster entry), only the
+/// flagged get lists: in a cluster, this node's users and not the other nodes'.
 std::vector<who_audience> build_who_lists(const std::vector<const listed*>& roster, const relations& rel,
-                                          bool mutually_secret);
+                                          bool mutually_secret, const std::vector<char>& receives = {});
 
 }  // namespace barertc::actors

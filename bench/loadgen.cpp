@@ -30,6 +30,7 @@ namespace {
 struct options {
   std::string host = "127.0.0.1";
   unsigned short port = 9000;
+  std::vector<unsigned short> ports;  // --ports a,b,c: user i connects to ports[i % n] (a cluster's nodes)
   std::string scenario = "fanout";
   int users = 1000;
   int senders = 10;
@@ -383,7 +384,7 @@ class runner {
     };
     c->on_message = [this](client&, std::string_view m) { count_notice(m); };
     clients_.push_back(c);
-    c->start(ep_);
+    c->start(endpoint_for(c->id));
   }
 
   void check_joined() {
@@ -1098,6 +1099,12 @@ class runner {
     std::cout.flush();
   }
 
+  /// The node user `id` signs in on: users spread round robin over --ports (else the one --port).
+  tcp::endpoint endpoint_for(int id) const {
+    if (o_.ports.empty()) return ep_;
+    return {ep_.address(), o_.ports[static_cast<size_t>(id) % o_.ports.size()]};
+  }
+
   options o_;
   asio::io_context ioc_;
   tcp::endpoint ep_;
@@ -1162,6 +1169,13 @@ int main(int argc, char** argv) {
     std::string v = argv[i + 1];
     if (k == "--host") o.host = v;
     else if (k == "--port") o.port = static_cast<unsigned short>(std::stoi(v));
+    else if (k == "--ports") {
+      for (size_t at = 0; at <= v.size();) {
+        auto comma = std::min(v.find(',', at), v.size());
+        o.ports.push_back(static_cast<unsigned short>(std::stoi(v.substr(at, comma - at))));
+        at = comma + 1;
+      }
+    }
     else if (k == "--scenario") o.scenario = v;
     else if (k == "--users") o.users = std::stoi(v);
     else if (k == "--senders") o.senders = std::stoi(v);

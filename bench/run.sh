@@ -12,6 +12,11 @@
 #              N=10000 and the closed-loop fan-out N=1000, each with compression on (the server's
 #              default, loadgen --deflate) and off (Compression = false, no offer), alternating,
 #              COMPRESSION_REPS times (default 2); COMPRESSION_BIG=0 leaves out the N=10000 storms
+#   cluster:   "Cluster" of docs/performance.md: one node against three nodes and a redis-server on
+#              the same machine (users spread round robin): closed-loop fan-out N=600, open-loop
+#              latency N=600 at 100 messages/s, the hop's own latency (N=60 at 50/s: no queueing), join
+#              storm N=3000; CLUSTER_REPS times (default 2); CLUSTER_SCENARIOS picks some of
+#              "fanout open hop join"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-full}
@@ -20,7 +25,9 @@ flags=("$@")  # extra server flags (the thread matrix below reuses "$@")
 build=${BUILD_DIR:-build}
 [[ -x $build/barertc && -x $build/loadgen && -x $build/floor ]] || scripts/build.sh --target barertc loadgen floor
 work=$(mktemp -d)
-trap 'kill $server_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+node_pids=()
+redis_pid=
+trap 'kill $server_pid ${node_pids[@]+"${node_pids[@]}"} $redis_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 cat > "$work/settings.toml" <<'TOML'
 [Server]
 Address = "127.0.0.1:0"
@@ -195,6 +202,88 @@ compression_runs() {
 }
 if [[ $mode == compression ]]; then
   compression_runs "${COMPRESSION_REPS:-2}" "$@"
+  exit 0
+fi
+# One node against a cluster of three (issue 14), on the same machine, alternating.
+cluster_runs() {
+  local reps=$1 out="$work/cluster.jsonl" r kind
+  shift
+  local redis_bin
+  redis_bin=$(command -v redis-server || echo /usr/bin/redis-server)
+  [[ -x $redis_bin ]] || { echo "cluster: redis-server is not installed (scripts/install-deps.sh)"; exit 1; }
+  local redis_port
+  redis_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$redis_bin" --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" > "$work/redis.log" 2>&1 &
+  redis_pid=$!
+  sleep 0.5
+  local ports=()
+  start_nodes() {
+    kill ${node_pids[@]+"${node_pids[@]}"} 2>/dev/null && wait ${node_pids[@]+"${node_pids[@]}"} 2>/dev/null || true
+    node_pids=()
+    ports=()
+    local i
+    for i in 1 2 3; do
+      { cat "$work/settings.toml"
+        printf '[Cluster]\nEnabled = true\nRedisURL = "redis://127.0.0.1:%s/0"\nNodeName = "bench-%s"\n' "$redis_port" "$i"
+      } > "$work/node$i.toml"
+      : > "$work/node$i.log"
+      "$build/barertc" --config "$work/node$i.toml" "$@" > "$work/node$i.log" 2>&1 &
+      node_pids+=($!)
+      local port=
+      for _ in $(seq 100); do
+        port=$(grep -oP '\(port \K[0-9]+' "$work/node$i.log" || true)
+        [[ -n $port ]] && break
+        sleep 0.05
+      done
+      [[ -n $port ]] || { echo "node $i did not start"; cat "$work/node$i.log"; exit 1; }
+      ports+=("$port")
+    done
+    sleep 1.5  # the nodes hear each other's heartbeats
+  }
+  cgen() { "$build/loadgen" --ports "$(IFS=,; echo "${ports[*]}")" --port "${ports[0]}" --server-pid "${node_pids[0]}" "$@"; }
+  for r in $(seq "$reps"); do
+    for kind in $( ((r % 2)) && echo "one three" || echo "three one"); do
+      for scenario in ${CLUSTER_SCENARIOS:-fanout open hop join}; do
+        local args=()
+        case $scenario in
+          fanout) args=(--scenario fanout --users 600 --duration 10 --timeout 300) ;;
+          open) args=(--scenario fanout-open --users 600 --rate 100 --duration 10 --timeout 300) ;;
+          hop) args=(--scenario fanout-open --users 60 --rate 50 --duration 10 --timeout 300) ;;
+          join) args=(--scenario join --users 3000 --timeout 1200) ;;
+        esac
+        if [[ $kind == one ]]; then
+          kill ${node_pids[@]+"${node_pids[@]}"} 2>/dev/null || true
+          start_server "$@"; gen "${args[@]}" | sed "s/^{/{\"nodes\":1,/" | tee -a "$out"
+        else
+          kill $server_pid 2>/dev/null || true
+          start_nodes "$@"; cgen "${args[@]}" | sed "s/^{/{\"nodes\":3,/" | tee -a "$out"
+        fi
+      done
+    done
+  done
+  awk -F'[:,]' '
+    /^\{/ { delete v; for (i = 1; i < NF; i += 2) { k = $i; gsub(/[{"]/, "", k); v[k] = $(i + 1) }
+             name = v["scenario"]; gsub(/"/, "", name); if (v["users"] == 60) name = "hop"; key = name "/" v["nodes"]
+             rate[key] = rate[key] " " v["deliveries_per_s"]; p99[key] = p99[key] " " v["p99_ms"]; p50[key] = p50[key] " " v["p50_ms"]
+             secs[key] = secs[key] " " v["seconds"] }
+    function median(s,   a, n, i, j, t) { n = split(s, a, " ")
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    END {
+      f1 = median(rate["fanout/1"]); f3 = median(rate["fanout/3"])
+      printf "# cluster: fan-out N=600 deliveries/s median %.0f one node, %.0f three nodes (%.0f %%, goal >= 60 %%)\n", f1, f3, f1 ? 100 * f3 / f1 : 0
+      printf "#   one:%s\n#   three:%s\n", rate["fanout/1"], rate["fanout/3"]
+      l1 = median(p99["fanout-open/1"]); l3 = median(p99["fanout-open/3"])
+      printf "# cluster: open loop N=600 at 100/s p99 median %.2f ms one node, %.2f ms three nodes (added %.2f ms, goal <= 3 ms)\n", l1, l3, l3 - l1
+      printf "#   one:%s\n#   three:%s\n", p99["fanout-open/1"], p99["fanout-open/3"]
+      h1 = median(p99["hop/1"]); h3 = median(p99["hop/3"]); m1 = median(p50["hop/1"]); m3 = median(p50["hop/3"])
+      printf "# cluster: light load N=60 at 50/s p50 %.2f / %.2f ms, p99 %.2f / %.2f ms one / three nodes (added p99 %.2f ms, goal <= 3 ms)\n", m1, m3, h1, h3, h3 - h1
+      printf "#   p99 one:%s\n#   p99 three:%s\n", p99["hop/1"], p99["hop/3"]
+      printf "# cluster: join N=3000 seconds median %.2f one node, %.2f three nodes\n", median(secs["join/1"]), median(secs["join/3"])
+      printf "#   one:%s\n#   three:%s\n", secs["join/1"], secs["join/3"] }' "$out"
+}
+if [[ $mode == cluster ]]; then
+  cluster_runs "${CLUSTER_REPS:-2}" "$@"
   exit 0
 fi
 if [[ $mode == uploads ]]; then

@@ -749,9 +749,11 @@ class http_session : public std::enable_shared_from_this<http_session> {
         return send(make_response(req, http::status::service_unavailable, "text/plain", "draining: shutting down\n"));
       if (!srv_->hk.health) return send(make_response(req, http::status::ok, "text/plain", "ok\n"));
       auto later = answer_later(req);
-      srv_->hk.health([later](bool ok) {
+      auto degraded = srv_->hk.degraded;
+      srv_->hk.health([later, degraded](bool ok) {
+        auto trouble = ok && degraded ? degraded() : std::string();
         later(ok ? http::status::ok : http::status::service_unavailable, "text/plain",
-              ok ? "ok\n" : "unavailable: the chat actors did not answer in time\n");
+              !ok ? "unavailable: the chat actors did not answer in time\n" : trouble.empty() ? "ok\n" : trouble + "\n");
       });
       return;
     }

@@ -63,6 +63,9 @@ struct hooks {
   std::function<void()> reload;
   /// GET /healthz: whether the chat answers; `done(ok)` from any thread, within a bound.
   std::function<void(std::function<void(bool)>)> health;
+  /// GET /healthz when the chat answers: empty, or why this node is degraded (still 200: it serves
+  /// its own users; a cluster node whose Redis is unreachable).
+  std::function<std::string()> degraded;
   /// The reloadable settings in force now (title, CORS hosts); options' values when unset.
   std::function<live_options()> live;
 };

@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(build-essential cmake ccache pkg-config libcaf-dev libboost1.81-dev rapidjson-dev
   libcpp-jwt-dev nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev catch2 libcmark-gfm-dev
   libcmark-gfm-extensions-dev libssl-dev
-  libjpeg62-turbo-dev libpng-dev libgif-dev libexif-dev libre2-dev libgumbo-dev zlib1g-dev libcurl4-openssl-dev libsqlite3-dev systemd python3 python3-pytest python3-websockets python3-jwt curl)
+  libjpeg62-turbo-dev libpng-dev libgif-dev libexif-dev libre2-dev libgumbo-dev zlib1g-dev libcurl4-openssl-dev libsqlite3-dev libhiredis-dev redis-server haproxy systemd python3 python3-pytest python3-websockets python3-jwt curl)
 for arg in "$@"; do
   case "$arg" in
     --web) packages+=(nodejs npm) ;;

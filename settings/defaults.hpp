@@ -78,6 +78,17 @@ inline constexpr int ask_timeout_seconds = 5;           ///< /api/statistics, /m
 inline constexpr int shutdown_grace_ms = 2000;          ///< /shutdown, /api/shutdown: the reboot notice reaches everyone first.
 inline constexpr int restart_exit_status = 75;          ///< /shutdown exits EX_TEMPFAIL, so Restart=on-failure restarts.
 
+// ---- Cluster (net/redis_link.cpp, actors/cluster.cpp, docs/architecture.md) -------------------
+inline constexpr int cluster_heartbeat_ms = 1000;       ///< A node says it is alive once a second.
+inline constexpr int cluster_node_ttl_ms = 3000;        ///< Three missed beats: its users leave the who lists (within 5 s of kill -9).
+inline constexpr int redis_connect_timeout_ms = 1000;   ///< Loopback or LAN Redis answers at once; longer means down.
+inline constexpr int redis_backoff_min_ms = 100;        ///< First retry after a lost link: Redis restarts take ~100 ms.
+inline constexpr int redis_backoff_max_ms = 5000;       ///< Retries double up to this: an outage costs a log line per 5 s at most.
+inline constexpr int redis_ping_ms = 1000;              ///< The subscriber pings Redis this often ...
+inline constexpr int redis_silence_ms = 3000;           ///< ... and counts it down after this long without an answer.
+inline constexpr int64_t redis_queue_limit = 100000;    ///< Publishes waiting for the link; more are dropped (Redis too slow).
+inline constexpr int msg_id_node_bits = 10;             ///< msgIDs carry a node slot in their low bits: 1024 nodes.
+
 // ---- Webhooks (net/webhook_client.cpp, server.md E) ---------------------------------------
 inline constexpr int webhook_timeout_seconds = 10;      ///< The reference waits 10 s for the website.
 inline constexpr int webhook_in_flight = 4;             ///< Calls at once: a slow website ties up 4 threads, not the chat.

@@ -341,6 +341,22 @@ std::variant<settings, errors> parse(std::string_view text, const std::string& s
       r.bad(*t->get("LogFormat"), "LogFormat", "\"text\" or \"json\"");
     r.unknown_keys_are("key");
   }
+  if (auto* t = sub_table(top, "Cluster")) {
+    table_reader r(*t, "Cluster.", source, errs);
+    auto& c = s.cluster;
+    r.boolean("Enabled", c.enabled);
+    r.str("RedisURL", c.redis_url);
+    r.str("NodeName", c.node_name);
+    r.str("KeyPrefix", c.key_prefix);
+    auto url = parse_redis_url(c.redis_url);
+    if (auto* e = std::get_if<std::string>(&url); e && t->get("RedisURL"))
+      r.bad(*t->get("RedisURL"), "RedisURL", "a Redis URL like \"redis://127.0.0.1:6379/0\" (" + *e + ")");
+    if (c.node_name.size() > 64 || c.node_name.find_first_of(" \t\r\n:*?[]") != std::string::npos)
+      r.bad(*t->get("NodeName"), "NodeName", "at most 64 characters without spaces, ':' or glob characters");
+    if (c.key_prefix.size() > 64 || c.key_prefix.find_first_of(" \t\r\n*?[]") != std::string::npos)
+      r.bad(*t->get("KeyPrefix"), "KeyPrefix", "at most 64 characters without spaces or glob characters");
+    r.unknown_keys_are("key");
+  }
   if (auto* t = sub_table(top, "Strings")) {
     table_reader r(*t, "Strings.", source, errs);
     r.str("ModRuleErrorCameraAlwaysNSFW", s.strings.mod_rule_error_camera_always_nsfw);
@@ -431,6 +447,46 @@ bool split_address(const std::string& address, std::string& host, unsigned short
   port = static_cast<unsigned short>(p);
   unsigned char buf[16];
   return host.empty() || inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+std::variant<redis_endpoint, std::string> parse_redis_url(const std::string& url) {
+  redis_endpoint e;
+  const std::string scheme = "redis://";
+  if (url.rfind(scheme, 0) != 0) return std::string("it must start with redis://");
+  auto rest = url.substr(scheme.size());
+  auto slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  if (slash != std::string::npos) {
+    auto db = rest.substr(slash + 1);
+    if (!db.empty()) {
+      if (db.size() > 5 || db.find_first_not_of("0123456789") != std::string::npos)
+        return std::string("the database after the '/' must be a number");
+      e.db = std::stoi(db);
+    }
+  }
+  if (auto at = authority.rfind('@'); at != std::string::npos) {
+    auto cred = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    auto colon = cred.find(':');
+    if (colon == std::string::npos) {
+      e.password = cred;
+    } else {
+      e.username = cred.substr(0, colon);
+      e.password = cred.substr(colon + 1);
+    }
+  }
+  std::string host = authority;
+  if (auto colon = authority.rfind(':'); colon != std::string::npos && authority.find(']') == std::string::npos) {
+    host = authority.substr(0, colon);
+    auto digits = authority.substr(colon + 1);
+    if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(digits) == 0 || std::stoul(digits) > 65535)
+      return std::string("the port must be a number from 1 to 65535");
+    e.port = std::stoi(digits);
+  }
+  if (host.empty()) return std::string("it names no host");
+  e.host = host;
+  return e;
 }
 
 void check_semantics(settings& s, const std::string& source, errors& errs) {
@@ -540,7 +596,12 @@ std::string to_toml(const settings& s) {
     << "Name = " << quote(s.vip.name) << "\n"
     << "Branding = " << quote(s.vip.branding) << "\n"
     << "Icon = " << quote(s.vip.icon) << "\n"
-    << "MutuallySecret = " << yes(s.vip.mutually_secret) << "\n";
+    << "MutuallySecret = " << yes(s.vip.mutually_secret) << "\n\n"
+    << "[Cluster]  # several processes as one room through Redis (docs/architecture.md)\n"
+    << "Enabled = " << yes(s.cluster.enabled) << "\n"
+    << "RedisURL = " << quote(s.cluster.redis_url) << "\n"
+    << "NodeName = " << quote(s.cluster.node_name) << "  # this process among the nodes; the host name when empty\n"
+    << "KeyPrefix = " << quote(s.cluster.key_prefix) << "  # of every Redis key and channel\n";
   for (auto& c : s.public_channels) {
     o << "\n[[PublicChannels]]\n"
       << "ID = " << quote(c.id) << "\n"

@@ -81,6 +81,27 @@ struct server {
   std::string log_format = "text";  ///< "text" or "json" (one object per line).
 };
 
+/// `[Cluster]`: several server processes acting as one chat room through Redis pub/sub
+/// (docs/architecture.md, "Clustering"). Off by default: one process is the whole room.
+struct cluster {
+  bool enabled = false;
+  std::string redis_url = "redis://127.0.0.1:6379/0";  ///< redis://[[user]:password@]host[:port][/db]
+  std::string node_name;  ///< This process's name among the nodes; the host name when empty.
+  std::string key_prefix = "barertc:";  ///< Prefix of every Redis key and pub/sub channel used.
+};
+
+/// A RedisURL taken apart.
+struct redis_endpoint {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  int db = 0;
+  std::string username;
+  std::string password;
+};
+
+/// Parses redis://[[user]:password@]host[:port][/db]; an error sentence when it is not one.
+std::variant<redis_endpoint, std::string> parse_redis_url(const std::string& url);
+
 /// One `[[MessageFilters]]` entry (server.md A.4, G.6). The patterns are RE2 expressions (the
 /// syntax of Go's regexp, which the reference server uses); the loader checks that each compiles.
 struct message_filter {
@@ -152,6 +173,7 @@ struct settings {
   std::vector<webhook> webhook_urls;
   struct strings strings;
   struct direct_message_history direct_message_history;
+  struct cluster cluster;
   /// The URL of the enabled webhook called `name`, or empty.
   std::string webhook_url(std::string_view name) const {
     for (auto& w : webhook_urls)

@@ -141,3 +141,22 @@ TEST_CASE("the first lists at login: one frame unless VIPs see something else, a
   CHECK(mine->find("\"ben\"") == std::string::npos);
   CHECK(mine->find("\"cat\"") != std::string::npos);
 }
+
+TEST_CASE("in a cluster only this node's users are sent lists, which list everyone") {
+  room r;
+  r.add("alice");
+  r.add("bob");
+  r.add("carol");
+  r.rel.apply({relation::block, "bob", "carol", true});
+  auto roster = r.roster();
+  std::vector<char> here{1, 0, 1};  // bob is on another node
+  size_t recipients = 0;
+  for (auto& a : build_who_lists(roster, r.rel, false, here))
+    for (auto i : a.recipients) {
+      CHECK(i != 1);
+      ++recipients;
+      if (i == 0) CHECK(a.bytes->find("\"bob\"") != std::string::npos);
+      if (i == 2) CHECK(a.bytes->find("\"bob\"") == std::string::npos);  // the block hides him
+    }
+  CHECK(recipients == 2);
+}

@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { assertPlaying, checkBuilt, launchBrowser, shots, signIn, startServer } from "./harness.mjs";
+import { assertPlaying, checkBuilt, directMessage, launchBrowser, say, shots, signIn, startServer, watchWebcam } from "./harness.mjs";
 
 let server, port, browser;
 
@@ -29,28 +29,17 @@ test("two users chat, DM, and watch a live webcam; a phone user uses the drawers
   assert.match(alice.handshakes[0]?.["sec-websocket-extensions"] ?? "", /^permessage-deflate; server_no_context_takeover/);
 
   // Lobby chat, rendered from the server's HTML.
-  await alice.fill('input[aria-label="Message"]', "hello **everyone**");
-  await alice.press('input[aria-label="Message"]', "Enter");
+  await say(alice, "hello **everyone**");
   await bob.waitForSelector('.history .content strong:text("everyone")');
 
   // A DM from the who list.
-  await bob.click('.who-row[data-user="alice"] button[title="Direct message"]');
-  await bob.fill('input[aria-label="Message"]', "psst alice");
-  await bob.press('input[aria-label="Message"]', "Enter");
-  await alice.waitForSelector('.channel-link[data-channel="@bob"] .tag:text("1")');
+  await directMessage(bob, "alice", "psst alice", alice, "bob");
   await alice.click('.channel-link[data-channel="@bob"]');
   await alice.waitForSelector('.history .content:has-text("psst alice")');
   await alice.screenshot({ path: path.join(shots, "2-dm.png") });
 
   // Bob shares his (fake) webcam; alice's who list shows it live, she opens it.
-  await bob.click("text=Share webcam");
-  await alice.waitForSelector('.who-row[data-user="bob"] .video-btn.live');
-  await alice.click('.who-row[data-user="bob"] .video-btn');
-  const feed = '.feed[data-feed="bob"] video';
-  await alice.waitForSelector(feed);
-  await alice.waitForFunction((sel) => document.querySelector(sel)?.videoWidth > 0, feed, { timeout: 20000 });
-  await assertPlaying(alice, feed, "the remote video plays");
-  await bob.waitForSelector('[data-test=watchers]:has-text("1")');
+  const feed = await watchWebcam(alice, bob, "bob");
   // Each feed has its own size.
   const before = await alice.$eval('.feed[data-feed="bob"]', (el) => el.getBoundingClientRect().width);
   await alice.click('.feed[data-feed="bob"] button[title="Size"]');

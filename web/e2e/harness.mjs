@@ -80,6 +80,35 @@ export async function assertPlaying(page, selector, what) {
   assert.ok(after > before, `${what} (currentTime ${before} -> ${after})`);
 }
 
+/** Posts `text` from `page` to the channel it shows. */
+export async function say(page, text) {
+  await page.fill('input[aria-label="Message"]', text);
+  await page.press('input[aria-label="Message"]', "Enter");
+}
+
+/** `from` opens a DM with `to` from the who list and sends `text`; `receiver` sees the unread count. */
+export async function directMessage(from, to, text, receiver, fromName) {
+  await from.click(`.who-row[data-user="${to}"] button[title="Direct message"]`);
+  await say(from, text);
+  await receiver.waitForSelector(`.channel-link[data-channel="@${fromName}"] .tag:text("1")`);
+}
+
+/**
+ * `broadcaster` (signed in as `name`) shares the fake webcam; `viewer` opens it from the who list,
+ * the video plays, and the broadcaster sees one watcher. Returns the feed's video selector.
+ */
+export async function watchWebcam(viewer, broadcaster, name, what = "the remote video plays") {
+  await broadcaster.click("text=Share webcam");
+  await viewer.waitForSelector(`.who-row[data-user="${name}"] .video-btn.live`);
+  await viewer.click(`.who-row[data-user="${name}"] .video-btn`);
+  const feed = `.feed[data-feed="${name}"] video`;
+  await viewer.waitForSelector(feed);
+  await viewer.waitForFunction((sel) => document.querySelector(sel)?.videoWidth > 0, feed, { timeout: 20000 });
+  await assertPlaying(viewer, feed, what);
+  await broadcaster.waitForSelector('[data-test=watchers]:has-text("1")');
+  return feed;
+}
+
 /** One server and one browser for a test file: call in `before`; stopAll in `after`. */
 export async function startAll(options) {
   checkBuilt();

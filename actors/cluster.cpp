@@ -4,6 +4,7 @@
 // to its own users through the same fan-out as its own broadcasts.
 #include <spdlog/spdlog.h>
 
+#include "actors/reports.hpp"
 #include "actors/roster.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/command.hpp"
@@ -21,13 +22,39 @@ void say(dir_ptr self, const std::string& topic, const char* kind, std::vector<s
   link->publish(topic, protocol::encode_packet({kind, link->node(), std::move(fields)}));
 }
 
-/// The bans in force here, for a node that has just come (up) and may not know them.
-void publish_bans(dir_ptr self, const std::string& node) {
-  auto now = wall_clock::now();
-  for (auto& [name, until] : self->state.bans)
-    if (until > now)
-      say(self, node_topic(node), "ban",
-          {name, std::to_string(std::chrono::duration_cast<std::chrono::seconds>(until.time_since_epoch()).count())});
+int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(wall_clock::now().time_since_epoch()).count();
+}
+
+void say_ban(dir_ptr self, const std::string& topic, const std::string& name, const ban_change& c) {
+  say(self, topic, "ban", {name, std::to_string(c.until), c.on ? "1" : "0", std::to_string(c.at_ms)});
+}
+
+/// The ban log (bans set and lifted, not yet expired), for a node that has just come (up) or, on
+/// `all`, for everyone when this node's link comes back: each node keeps the newest change of each
+/// name, so bans set or lifted on either side while a node was cut off converge.
+void publish_bans(dir_ptr self, const std::string& topic) {
+  auto& log = self->state.cluster.ban_log;
+  auto now = unix_now();
+  for (auto it = log.begin(); it != log.end();) {
+    if (it->second.until <= now) {
+      it = log.erase(it);
+      continue;
+    }
+    say_ban(self, topic, it->first, it->second);
+    ++it;
+  }
+}
+
+/// A ban change from another node, applied when it is newer than what this node knows of the name.
+void apply_ban(dir_ptr self, const std::string& name, const ban_change& c) {
+  auto& st = self->state;
+  if (c.until <= unix_now()) return;  // expired: nothing to set or lift
+  auto& known = st.cluster.ban_log[name];
+  if (known.at_ms >= c.at_ms) return;  // ours is newer (or the same change)
+  known = c;
+  if (c.on) st.bans[name] = wall_clock::time_point(std::chrono::seconds(c.until));
+  else st.bans.erase(name);
 }
 
 /// The relations this node's users set (mutes, blocks, boots, invitations), for a node that has
@@ -164,7 +191,7 @@ void on_packet(dir_ptr self, const directory_env& env, cluster_packet& p) {
     if (fresh || f[0] != std::to_string(peer.seq)) ask_roster(self, p.node);
   } else if (k == "hello") {
     publish_roster(self);
-    publish_bans(self, p.node);
+    publish_bans(self, node_topic(p.node));
     publish_relations(self, p.node);
   } else if (k == "roster" && !f.empty()) {
     for (auto it = cv.users.begin(); it != cv.users.end();) {
@@ -197,6 +224,13 @@ void on_packet(dir_ptr self, const directory_env& env, cluster_packet& p) {
     local_presence(self, f[0], protocol::shared_frame(std::move(f[1])));
   } else if (k == "to" && f.size() == 2) {
     if (auto it = st.users.find(f[0]); it != st.users.end()) it->second.conn->send(protocol::shared_frame(std::move(f[1])));
+  } else if (k == "dm" && f.size() == 4) {
+    // A DM from a user of that node to one of ours: its context line, and our user's copy.
+    auto it = st.users.find(f[0]);
+    if (it == st.users.end()) return;
+    it->second.dm_partners.insert(f[1]);
+    keep_context_line(cv.dm_lines[thread_key(f[0], f[1])], std::move(f[2]));
+    if (!f[3].empty()) it->second.conn->send(protocol::shared_frame(std::move(f[3])));
   } else if (k == "signout" && f.size() == 2) {
     if (!st.users.count(f[0])) return;
     sign_out(self, env, f[0], f[1]);
@@ -237,15 +271,16 @@ void on_packet(dir_ptr self, const directory_env& env, cluster_packet& p) {
     auto& stored = st.stored_blocklists;
     if (f.size() == 1) stored.erase(f[0]);
     else stored[f[0]] = std::vector<std::string>(f.begin() + 1, f.end());
-  } else if (k == "ban" && f.size() == 2) {
-    int64_t until = 0;
+  } else if (k == "ban" && f.size() == 4) {
+    ban_change c;
     try {
-      until = std::stoll(f[1]);
+      c.until = std::stoll(f[1]);
+      c.at_ms = std::stoll(f[3]);
     } catch (...) {
       return;
     }
-    if (until == 0) st.bans.erase(f[0]);
-    else st.bans[f[0]] = wall_clock::time_point(std::chrono::seconds(until));
+    c.on = f[2] == "1";
+    apply_ban(self, f[0], c);
   } else {
     spdlog::debug("cluster: ignored a '{}' packet from node '{}' ({} fields)", k, p.node, f.size());
   }
@@ -278,6 +313,7 @@ void link_changed(dir_ptr self, const directory_env& env, bool up) {
     // Everyone sends us their roster, and we ours (the others may have dropped us meanwhile).
     say(self, all_topic, "hello");
     publish_roster(self);
+    publish_bans(self, all_topic);  // set or lifted here while we were cut off
     return;
   }
   // Alone until Redis is back: this node's users carry on as a room of their own.
@@ -361,6 +397,22 @@ void cluster_deliver(dir_ptr self, const remote_user& to, const protocol::frame&
   say(self, node_topic(to.node), "to", {to.who.username, *bytes});
 }
 
+const std::deque<std::string>& cluster_dm(dir_ptr self, online& from, const remote_user& to, std::string line,
+                                          const protocol::frame& bytes) {
+  const auto& name = to.who.username;
+  from.dm_partners.insert(name);
+  say(self, node_topic(to.node), "dm", {name, from.who.username, line, bytes ? std::string(*bytes) : std::string()});
+  auto& lines = self->state.cluster.dm_lines[thread_key(from.who.username, name)];
+  keep_context_line(lines, std::move(line));
+  return lines;
+}
+
+const std::deque<std::string>* cluster_dm_lines(dir_ptr self, const std::string& a, const std::string& b) {
+  auto& all = self->state.cluster.dm_lines;
+  auto it = all.find(thread_key(a, b));
+  return it == all.end() ? nullptr : &it->second;
+}
+
 void cluster_sign_out(dir_ptr self, const remote_user& to, const std::string& why) {
   say(self, node_topic(to.node), "signout", {to.who.username, why});
 }
@@ -382,8 +434,11 @@ void cluster_takeback(dir_ptr self, int64_t msg_id, const protocol::frame& bytes
   if (clustered(self)) say(self, all_topic, "takeback", {std::to_string(msg_id), *bytes});
 }
 
-void cluster_ban(dir_ptr self, const std::string& name, int64_t until) {
-  if (clustered(self)) say(self, all_topic, "ban", {name, std::to_string(until)});
+void cluster_ban(dir_ptr self, const std::string& name, int64_t until, bool on) {
+  if (!clustered(self)) return;
+  auto& c = self->state.cluster.ban_log[name];
+  c = {until, std::max(unix_now_ms(), c.at_ms + 1), on};  // newer than any change known here
+  say_ban(self, all_topic, name, c);
 }
 
 void cluster_blocklist(dir_ptr self, const std::string& username, const std::vector<std::string>& names) {

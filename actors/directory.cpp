@@ -20,10 +20,6 @@ using protocol::frame;
 
 namespace {
 
-std::pair<std::string, std::string> thread_key(const std::string& a, const std::string& b) {
-  return a < b ? std::pair{a, b} : std::pair{b, a};
-}
-
 const protocol::connection_ptr& conn_of(const online& u) { return u.conn; }
 
 /// Tells `u`'s page that `other` is blocked (it closes video with them and caches the name).
@@ -115,6 +111,7 @@ void remove_user(dir_ptr self, const directory_env& env, const std::string& user
       st.threads.erase(t);
     }
     if (auto p = st.users.find(partner); p != st.users.end()) p->second.dm_partners.erase(username);
+    st.cluster.dm_lines.erase(thread_key(username, partner));  // a partner on another node
   }
   st.users.erase(it);
   st.rel.forget(username);
@@ -258,12 +255,23 @@ void remote_message(dir_ptr self, online& from, const remote_user& to, protocol:
   if (filtered && !filtered->forward_message) deliver = false;
   bool sender_muted = !op && st.rel.has(relation::mute, sender, name);
   if (sender_muted) deliver = false;
-  if (filtered && filtered->report_message) filter_report(*st.ctx, sender, "@" + name, msg);
   msg.channel = "@" + name;
   send_to(from, msg);
+  protocol::frame theirs;
   if (deliver) {
     msg.channel = "@" + sender;
-    cluster_deliver(self, to, protocol::encode_frame(msg));
+    theirs = protocol::encode_frame(msg);
+  }
+  // The line is kept on both nodes (for a report from either side), like a DM thread keeps it.
+  const auto& lines = cluster_dm(self, from, to, context_line(msg), theirs);
+  if (filtered && filtered->report_message) {
+    if (!report_webhook_on(*st.ctx)) {
+      filter_report(*st.ctx, sender, "@" + name, msg);
+    } else {
+      auto r = filter_report_of(sender, "@" + name, msg);
+      add_context(r, lines);
+      send_report(*st.ctx, r, {});
+    }
   }
   if (sender_muted) notice(from, refusal::you_muted(name));
   if (filtered && !filtered->chat_server_response.empty()) notice(from, filtered->chat_server_response);
@@ -329,7 +337,9 @@ void join_channels(dir_ptr self, const directory_env& env, const online& u) {
 
 void rename_user(dir_ptr self, const directory_env& env, const std::string& from, const std::string& to) {
   auto& st = self->state;
-  if (st.users.count(to)) sign_out(self, env, to, refusal::signed_in_elsewhere);  // the token proves the name
+  // The token proves the name: whoever holds it, here or on another node, is signed out.
+  if (auto* far = remote_of(self, to)) cluster_sign_out(self, *far, refusal::signed_in_elsewhere);
+  if (st.users.count(to)) sign_out(self, env, to, refusal::signed_in_elsewhere);
   auto it = st.users.find(from);
   if (it == st.users.end()) return;
   online moved;
@@ -547,6 +557,9 @@ caf::behavior directory_behavior(dir_ptr self, directory_env env) {
         const caf::actor* thread = nullptr;
         if (r.channel.rfind('@', 0) == 0) thread = dm_thread_of(self, username, r.channel.substr(1));
         if (thread) return self->send(*thread, report_atom::value, std::move(r), u->conn, self->state.ctx);
+        // A conversation with a user of another node: the lines this node kept.
+        if (r.channel.rfind('@', 0) == 0)
+          if (auto* lines = cluster_dm_lines(self, username, r.channel.substr(1))) add_context(r, *lines);
         send_report(*self->state.ctx, r, tell_by_notice(u->conn));
       },
       [=](flush_atom) { who_timer(self); },

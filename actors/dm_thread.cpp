@@ -27,9 +27,7 @@ caf::behavior dm_behavior(caf::stateful_actor<dm_state>* self, std::string a, pr
       // directory's rules let it through (protocol.md B.5). Only a delivered DM is stored, and
       // only when `keep` (shared images are not: each may be megabytes).
       [=](dm_atom, protocol::message msg, bool deliver, bool keep) {
-        auto& recent = self->state.recent;
-        recent.push_back("[" + msg.username + "] " + std::string(protocol::trim(protocol::plain_text(msg.message))));
-        while (recent.size() > static_cast<size_t>(barertc::defaults::report_context_lines)) recent.pop_front();
+        keep_context_line(self->state.recent, context_line(msg));
         bool from_a = msg.username == a;
         const auto& other = from_a ? b : a;
         // Queued before the sender hears back, so a history read after that finds it.
@@ -43,9 +41,7 @@ caf::behavior dm_behavior(caf::stateful_actor<dm_state>* self, std::string a, pr
       // A report about this conversation (the Report button, or a message filter when `tell_conn`
       // is empty): the recent lines go in its comment.
       [=](report_atom, protocol::report r, const protocol::connection_ptr& tell_conn, const context_ptr& ctx) {
-        auto& recent = self->state.recent;
-        if (!r.comment.empty()) r.comment += "\n\n";
-        r.comment += context_comment({recent.begin(), recent.end()});
+        add_context(r, self->state.recent);
         send_report(*ctx, r, tell_conn ? tell_by_notice(tell_conn) : nullptr);
       },
   };

@@ -151,7 +151,7 @@ void ban(const call& c) {
   if (name == c.op_name()) return c.reply("You can not ban yourself.");
   auto until = wall_clock::now() + std::chrono::hours(hours);
   c.self->state.bans[name] = until;
-  cluster_ban(c.self, name, std::chrono::duration_cast<std::chrono::seconds>(until.time_since_epoch()).count());
+  cluster_ban(c.self, name, std::chrono::duration_cast<std::chrono::seconds>(until.time_since_epoch()).count(), true);
   auto* far = remote_of(c.self, name);
   if (c.self->state.users.count(name) || far) {
     auto why = "You have been banned from the chat room by " + esc(c.op_name()) + ". Your ban expires in " +
@@ -169,8 +169,10 @@ void unban(const call& c) {
   if (!name) return;
   if (!ban_left(c.self, *name))
     return c.md("I could not find that user on the banned list. Try `/bans` to see the current banned list.");
-  c.self->state.bans.erase(*name);
-  cluster_ban(c.self, *name, 0);
+  auto& bans = c.self->state.bans;
+  auto until = std::chrono::duration_cast<std::chrono::seconds>(bans[*name].time_since_epoch()).count();
+  bans.erase(*name);
+  cluster_ban(c.self, *name, until, false);
   c.reply("The ban on " + esc(*name) + " has been lifted.");
 }
 

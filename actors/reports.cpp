@@ -7,6 +7,7 @@
 #include "protocol/markdown.hpp"
 #include "protocol/names.hpp"
 #include "protocol/plain_text.hpp"
+#include "settings/defaults.hpp"
 
 namespace barertc::actors {
 
@@ -57,6 +58,20 @@ std::string context_comment(const std::vector<std::string>& lines) {
   std::string out = "Recent messages in this conversation:\n";
   for (auto& l : lines) out += l + "\n";
   return out;
+}
+
+std::string context_line(const protocol::message& msg) {
+  return "[" + msg.username + "] " + std::string(protocol::trim(protocol::plain_text(msg.message)));
+}
+
+void add_context(protocol::report& r, const std::deque<std::string>& lines) {
+  if (!r.comment.empty()) r.comment += "\n\n";
+  r.comment += context_comment({lines.begin(), lines.end()});
+}
+
+void keep_context_line(std::deque<std::string>& lines, std::string line) {
+  lines.push_back(std::move(line));
+  while (lines.size() > static_cast<size_t>(barertc::defaults::report_context_lines)) lines.pop_front();
 }
 
 }  // namespace barertc::actors

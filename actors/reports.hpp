@@ -1,6 +1,7 @@
 #pragma once
 /// Reports to the website's `report` webhook (server.md E): from the Report button, message
 /// filters, /nsfw. Internal to actors/.
+#include <deque>
 #include <functional>
 #include <string>
 
@@ -28,5 +29,14 @@ void filter_report(const context& ctx, const std::string& from, const std::strin
 
 /// The newest DM lines of one thread, for the comment of a report about it.
 std::string context_comment(const std::vector<std::string>& lines);
+
+/// One DM as a context line: "[sender] text" (plain text).
+std::string context_line(const protocol::message& msg);
+
+/// Adds the context lines (oldest first) to the comment of `r`.
+void add_context(protocol::report& r, const std::deque<std::string>& lines);
+
+/// Keeps `line` as the newest of `lines`, at most report_context_lines of them.
+void keep_context_line(std::deque<std::string>& lines, std::string line);
 
 }  // namespace barertc::actors

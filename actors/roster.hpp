@@ -3,6 +3,7 @@
 /// who lists and presence; moderation.cpp: operator commands; camera.cpp: webcam access and
 /// signalling; relations between users). Internal to actors/.
 #include <chrono>
+#include <deque>
 #include <map>
 #include <random>
 #include <set>
@@ -35,6 +36,19 @@ struct peer_node {
   uint64_t seq = 0;           ///< the sequence number of its last roster packet
 };
 
+/// The key of a DM conversation: the two names in order.
+inline std::pair<std::string, std::string> thread_key(const std::string& a, const std::string& b) {
+  return a < b ? std::pair{a, b} : std::pair{b, a};
+}
+
+/// The last change of one name's ban as this node knows it: the bans converge on the newest change
+/// (last writer wins), exchanged in full when a node (re)joins (docs/architecture.md).
+struct ban_change {
+  int64_t until = 0;  ///< when the ban (set or lifted) expires, Unix seconds: forgotten after that
+  int64_t at_ms = 0;  ///< when it was set or lifted, Unix milliseconds
+  bool on = false;    ///< set (true) or lifted (false)
+};
+
 /// The directory's view of the rest of the cluster (empty when [Cluster] is off).
 struct cluster_view {
   std::map<std::string, remote_user> users;  ///< other nodes' users, by name
@@ -42,6 +56,11 @@ struct cluster_view {
   std::map<std::string, std::string> published;  ///< our users as last told to the others (entry JSON)
   uint64_t seq = 0;  ///< roster packets this node published
   bool up = false;   ///< whether the Redis link is up
+  /// The recent lines of DMs between one of our users and a user of another node (no DM thread
+  /// here: each node keeps the lines that pass through it, for a report from its side), keyed
+  /// like the threads; gone when our user leaves.
+  std::map<std::pair<std::string, std::string>, std::deque<std::string>> dm_lines;
+  std::map<std::string, ban_change> ban_log;  ///< by name, lifted bans too
 };
 
 struct directory_state {
@@ -144,14 +163,22 @@ void cluster_broadcast(dir_ptr self, const std::string& sender, const protocol::
 void cluster_presence(dir_ptr self, const std::string& about, const protocol::frame& bytes);
 /// A frame for one user of another node (a DM, a ring, a signalling message).
 void cluster_deliver(dir_ptr self, const remote_user& to, const protocol::frame& bytes);
+/// A DM from our user `from` to a user of another node: its context line is kept on both nodes
+/// and `bytes` (the recipient's copy; empty when it is held back) delivered there. Returns this
+/// node's lines of the conversation (newest last).
+const std::deque<std::string>& cluster_dm(dir_ptr self, online& from, const remote_user& to, std::string line,
+                                          const protocol::frame& bytes);
+/// This node's lines of a DM conversation with a user of another node, if any.
+const std::deque<std::string>* cluster_dm_lines(dir_ptr self, const std::string& a, const std::string& b);
 /// Asks the node of `to` to sign them out, telling them `why` (takeover, kick, ban).
 void cluster_sign_out(dir_ptr self, const remote_user& to, const std::string& why);
 /// Relation changes made on this node, for the other nodes' copies.
 void cluster_relate(dir_ptr self, const std::vector<relation_change>& changes);
 /// A takeback (its frame) for the other nodes' users and echo buffers.
 void cluster_takeback(dir_ptr self, int64_t msg_id, const protocol::frame& bytes);
-/// A ban set (`until` in unix seconds) or lifted (0) on this node, for the other nodes.
-void cluster_ban(dir_ptr self, const std::string& name, int64_t until);
+/// A ban set (`on`) or lifted on this node, for the other nodes: `until` (Unix seconds) is when
+/// that ban expires. Kept in the ban log, so a node cut off meanwhile catches up when it rejoins.
+void cluster_ban(dir_ptr self, const std::string& name, int64_t until, bool on);
 /// A blocklist the website stored (/api/blocklist), for the other nodes.
 void cluster_blocklist(dir_ptr self, const std::string& username, const std::vector<std::string>& names);
 /// An operator command about a user of another node (/nsfw, /cut, /op, /deop), run there with the

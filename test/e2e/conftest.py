@@ -9,9 +9,11 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import websockets
@@ -536,3 +538,54 @@ async def assert_lobby_alive(bystander, talker, text="still alive"):
     """The bystander keeps receiving lobby messages from a healthy client."""
     await talker.send(action="message", channel="lobby", message=text)
     await bystander.expect("message", channel="lobby", username=talker.name, message=f"<p>{text}</p>", timeout=5)
+
+
+class Receiver:
+    """The website's webhook endpoint: records each call's body; `mode` says how /report answers
+    ("ok", "fail": 500, "slow": after the server's 10 s timeout)."""
+
+    def __init__(self):
+        self.calls = []
+        self.mode = "ok"
+        self.profile = {"StatusCode": 200, "Data": {"OK": True, "Error": "", "Headline": "Likes hiking",
+                                                    "ProfileFields": [{"Name": "Age", "Value": "30"}]}}
+        self.profile_status = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                receiver.calls.append((self.path, self.headers["Content-Type"], body))
+                if self.path == "/profile":
+                    status, answer = receiver.profile_status, json.dumps(receiver.profile).encode()
+                elif receiver.mode == "slow":
+                    time.sleep(12)
+                    status, answer = 200, b"{}"
+                else:
+                    status, answer = (500 if receiver.mode == "fail" else 200), b"{}"
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except OSError:
+                    pass  # the chat gave up waiting
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.http.daemon_threads = True
+        self.port = self.http.server_address[1]
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def reports(self, about=None):
+        return [b for p, _, b in self.calls if p == "/report" and (about is None or b["Report"]["AboutUsername"] == about)]
+
+    async def report_about(self, about, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.reports(about):
+                return self.reports(about)[-1]
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no report about {about}; calls: {self.calls}")

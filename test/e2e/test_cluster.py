@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import Client, Server, free_port, post_json, run, settings_text, token
+from conftest import Client, Receiver, Server, free_port, post_json, run, settings_text, token
 
 API_KEY = "cluster-admin-key"
 
@@ -89,10 +89,12 @@ class Balancer:
         self.log.close()
 
 
-def node_settings(redis, name, prefix="e2e:", **kw):
+def node_settings(redis, name, prefix="e2e:", receiver=None, **kw):
     text = settings_text(jwt=True, strict=False, **kw).replace(
         'WelcomeMessages = ["Off topic here."]', 'WelcomeMessages = ["Off topic here."]\nEchoMessagesOnJoin = 5')
     text = text.replace('WebSocketSendTimeout = 10', f'WebSocketSendTimeout = 10\nAdminAPIKey = "{API_KEY}"')
+    if receiver:
+        text += f'\n[[WebhookURLs]]\nName = "report"\nEnabled = true\nURL = "http://127.0.0.1:{receiver.port}/report"\n'
     return text + (
         f'\n[Cluster]\nEnabled = true\nRedisURL = "redis://127.0.0.1:{redis.port}/0"\n'
         f'NodeName = "{name}"\nKeyPrefix = "{prefix}"\n')
@@ -106,8 +108,15 @@ def redis():
 
 
 @pytest.fixture(scope="module")
-def nodes(redis):
-    started = [Server(node_settings(redis, f"n{i}")) for i in (1, 2, 3)]
+def receiver():
+    r = Receiver()
+    yield r
+    r.http.shutdown()
+
+
+@pytest.fixture(scope="module")
+def nodes(redis, receiver):
+    started = [Server(node_settings(redis, f"n{i}", receiver=receiver)) for i in (1, 2, 3)]
     yield started
     for s in started:
         s.stop()
@@ -208,6 +217,26 @@ async def test_dm_between_nodes(nodes):
     assert mine["msgID"] == theirs["msgID"]
     await frank.send(action="message", channel="@erin", message="hi erin")
     await chat_message(erin, "hi erin", channel="@frank", username="frank")
+
+
+@run
+async def test_dm_report_between_nodes_carries_the_recent_lines(nodes, receiver):
+    n1, n2, _ = nodes
+    ann, ben = await join(n1, "rc-ann"), await join(n2, "rc-ben")
+    await see_all([ann, ben])
+    await ben.send(action="message", channel="@rc-ann", message="first line from ben")
+    await chat_message(ann, "first line from ben", channel="@rc-ben")
+    await ann.send(action="message", channel="@rc-ben", message="a reply")
+    await chat_message(ben, "a reply", channel="@rc-ann")
+    # Each side's node kept the lines of the conversation for a report from that side.
+    await ann.send(action="report", channel="@rc-ben", username="rc-ben", reason="Spam", message="x", comment="c")
+    await ann.notice("delivered successfully", timeout=5)
+    comment = (await receiver.report_about("rc-ben"))["Report"]["Comment"]
+    assert comment.startswith("c\n\n") and "[rc-ben] first line from ben\n[rc-ann] a reply" in comment
+    await ben.send(action="report", channel="@rc-ann", username="rc-ann", reason="Spam", message="y", comment="")
+    await ben.notice("delivered successfully", timeout=5)
+    comment = (await receiver.report_about("rc-ann"))["Report"]["Comment"]
+    assert "[rc-ben] first line from ben\n[rc-ann] a reply" in comment
 
 
 @run
@@ -349,6 +378,17 @@ async def test_website_apis_reach_other_nodes(nodes):
     await zoe.expect("ping", timeout=5)
     who = await xena.who_until(lambda e: e.get("zoe", {}).get("nickname") == "Zoe Z", timeout=5)
     assert who["zoe"].get("vip") is True
+    # A rename by amend-jwt (API on n1, user on n2) to a name held on n3: the token proves the
+    # name, so the session holding it on n3 is signed out, as a token sign-in would do.
+    await zoe.drain(0.05)
+    status, body = post_json(n1, "/api/amend-jwt", {"APIKey": API_KEY, "Username": "zoe",
+                                                    "JWTToken": token("xena")})
+    assert (status, body) == (200, {"OK": True})
+    await xena.notice("logged in from another location", timeout=5)
+    await xena.expect("disconnect", timeout=5)
+    assert (await zoe.expect("me", timeout=5))["username"] == "xena"
+    watcher = await join(n1, "amend-watcher")
+    await watcher.who_until(lambda e: "xena" in e and "zoe" not in e, timeout=5)
 
 
 @run
@@ -450,12 +490,31 @@ async def test_node_killed_leaves_the_who_lists(redis, nodes):
         late_node.stop()
 
 
+async def login_refused(node, name, refused, tries=50):
+    """Tries to sign in as `name` on `node` until the ban answer is `refused` (the nodes' ban lists
+    converge a moment after the roster does)."""
+    for _ in range(tries):
+        c = await Client.connect(node)
+        await c.send(action="login", username=name)
+        got = await c.expect(timeout=5)
+        await c.close()
+        banned = got.get("action") == "error" and "banned" in got.get("message", "")
+        if banned == refused:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"'{name}' on {node.port}: never {'refused' if refused else 'let in'}")
+
+
 @run
 async def test_redis_restart_mid_chat(redis, nodes):
     n1, n2, _ = nodes
     pat, quinn = await join(n1, "pat"), await join(n2, "quinn")
     rose = await join(n1, "rose")
-    await see_all([pat, quinn, rose])
+    op1, op2 = await join(n1, "rr-op1", jwt=token("rr-op1", op=True)), await join(n2, "rr-op2", jwt=token("rr-op2", op=True))
+    await see_all([pat, quinn, rose, op1, op2])
+    await op1.send(action="message", channel="lobby", message="/ban rr-lifted 1")
+    await op1.notice("banned from the room", timeout=5)
+    await login_refused(n2, "rr-lifted", True)
     redis.stop()
     # Each node carries on as a room of its own and says so on /healthz (still 200).
     for n in (n1, n2):
@@ -469,6 +528,13 @@ async def test_redis_restart_mid_chat(redis, nodes):
     await pat.who_until(lambda e: "quinn" not in e and "rose" in e, timeout=5)
     await pat.send(action="message", channel="lobby", message="still here")
     await chat_message(rose, "still here")
+    # Bans set and lifted while the nodes are cut off from each other: each knows only its own.
+    await op1.send(action="message", channel="lobby", message="/unban rr-lifted")
+    await op1.notice("lifted", timeout=5)
+    await op2.send(action="message", channel="lobby", message="/ban rr-cutoff 1")
+    await op2.notice("banned from the room", timeout=5)
+    await login_refused(n2, "rr-lifted", True)
+    await login_refused(n1, "rr-cutoff", False)
     redis.start()
     # Reconnected with back-off; the roster is rebuilt and messages cross again.
     for c in (pat, quinn, rose):
@@ -478,4 +544,7 @@ async def test_redis_restart_mid_chat(redis, nodes):
     await quinn.send(action="message", channel="lobby", message="back together")
     await chat_message(pat, "back together")
     await chat_message(rose, "back together")
+    # The ban lists converged on the newest change of each name.
+    await login_refused(n2, "rr-lifted", False)
+    await login_refused(n1, "rr-cutoff", True)
     assert "Redis link down" in n1.output() and "Redis link up" in n1.output()

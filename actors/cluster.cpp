@@ -51,7 +51,8 @@ void apply_ban(dir_ptr self, const std::string& name, const ban_change& c) {
   auto& st = self->state;
   if (c.until <= unix_now()) return;  // expired: nothing to set or lift
   auto& known = st.cluster.ban_log[name];
-  if (known.at_ms >= c.at_ms) return;  // ours is newer (or the same change)
+  // Ours is newer, or the same change; two changes in the same millisecond: the ban wins everywhere.
+  if (known.at_ms > c.at_ms || (known.at_ms == c.at_ms && (known.on || !c.on))) return;
   known = c;
   if (c.on) st.bans[name] = wall_clock::time_point(std::chrono::seconds(c.until));
   else st.bans.erase(name);

@@ -21,7 +21,8 @@ using wall_clock = std::chrono::system_clock;
 struct online : listed {
   caf::actor user;
   protocol::connection_ptr conn;
-  std::set<std::string> dm_partners;  ///< Open DM threads, closed when either side leaves.
+  /// Open DM threads (and kept lines of DMs with users of other nodes), closed when either side leaves.
+  std::set<std::string> dm_partners;
   bool jwt = false;                   ///< Signed in by token: /api/amend-jwt may change the claims.
 };
 

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -87,6 +88,56 @@ class Balancer:
         self.proc.terminate()
         self.proc.wait(5)
         self.log.close()
+
+
+class CuttableProxy:
+    """A TCP proxy in front of Redis for one node: `cut` closes its connections and refuses new
+    ones (that node alone loses Redis), `restore` lets it in again."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.port = free_port()
+        self.conns = []
+        self.restore()
+
+    def restore(self):
+        self.sock = socket.create_server(("127.0.0.1", self.port), reuse_port=False)
+        threading.Thread(target=self._accept, args=(self.sock,), daemon=True).start()
+
+    def _accept(self, sock):
+        while True:
+            try:
+                client, _ = sock.accept()
+                upstream = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                return
+            self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        for c in self.conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            c.close()
+        self.conns = []
 
 
 def node_settings(redis, name, prefix="e2e:", receiver=None, **kw):
@@ -548,3 +599,31 @@ async def test_redis_restart_mid_chat(redis, nodes):
     await login_refused(n2, "rr-lifted", False)
     await login_refused(n1, "rr-cutoff", True)
     assert "Redis link down" in n1.output() and "Redis link up" in n1.output()
+
+
+@run
+async def test_ban_lifted_while_a_node_was_cut_off(redis, nodes):
+    n1 = nodes[0]
+    proxy = CuttableProxy(redis.port)
+    lonely = Server(node_settings(proxy, "n6"))
+    try:
+        op = await join(n1, "cut-op", jwt=token("cut-op", op=True))
+        await op.send(action="message", channel="lobby", message="/ban cut-lifted 1")
+        await op.notice("banned from the room", timeout=5)
+        await login_refused(lonely, "cut-lifted", True)
+        proxy.cut()
+        deadline = time.time() + 8
+        while not lonely.http("/healthz")[2].startswith("degraded") and time.time() < deadline:
+            await asyncio.sleep(0.1)
+        assert lonely.http("/healthz")[2].startswith("degraded")
+        # Lifted while n6 cannot hear it: n6 keeps the ban meanwhile...
+        await op.send(action="message", channel="lobby", message="/unban cut-lifted")
+        await op.notice("lifted", timeout=5)
+        await login_refused(lonely, "cut-lifted", True, tries=1)
+        # ...and drops it once it is back: the others send it their ban log when it says hello.
+        proxy.restore()
+        await login_refused(lonely, "cut-lifted", False, tries=100)
+        assert lonely.http("/healthz")[2] == "ok\n"
+    finally:
+        lonely.stop()
+        proxy.cut()

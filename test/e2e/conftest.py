@@ -99,6 +99,12 @@ class Server:
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read().decode()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -538,6 +544,14 @@ async def assert_lobby_alive(bystander, talker, text="still alive"):
     """The bystander keeps receiving lobby messages from a healthy client."""
     await talker.send(action="message", channel="lobby", message=text)
     await bystander.expect("message", channel="lobby", username=talker.name, message=f"<p>{text}</p>", timeout=5)
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    """A webhook receiver on loopback for the whole test module."""
+    r = Receiver()
+    yield r
+    r.http.shutdown()
 
 
 class Receiver:

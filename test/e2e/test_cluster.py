@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import Client, Receiver, Server, free_port, post_json, run, settings_text, token
+from conftest import Client, Server, free_port, post_json, run, settings_text, token
 
 API_KEY = "cluster-admin-key"
 
@@ -156,13 +156,6 @@ def redis():
     r = Redis()
     yield r
     r.stop()
-
-
-@pytest.fixture(scope="module")
-def receiver():
-    r = Receiver()
-    yield r
-    r.http.shutdown()
 
 
 @pytest.fixture(scope="module")

@@ -76,8 +76,7 @@ def stored_rows(db_path):
 
 @run
 async def test_off_by_default_nothing_is_stored_and_the_apis_say_so():
-    s = Server(history_settings())
-    try:
+    with Server(history_settings()) as s:
         alice, bob = await signed_in(s, "alice", "bob")
         await dm(alice, "bob", "not kept")
         await bob.expect("message", channel="@alice")
@@ -91,15 +90,12 @@ async def test_off_by_default_nothing_is_stored_and_the_apis_say_so():
             assert status == 400 and reply == {"OK": False, "Error": "Direct message history is not enabled on this server"}
         _, _, page = s.http("/")
         assert '"DirectMessageHistory":{"Enabled":false,"DisclaimerMessage":""}' in page
-    finally:
-        s.stop()
 
 
 @run
 async def test_dms_survive_a_restart_and_page_back(db_dir):
     db = os.path.join(db_dir, "history.sqlite")
-    s = Server(history_settings(db))
-    try:
+    with Server(history_settings(db)) as s:
         alice, bob, carol = await signed_in(s, "alice", "bob", "carol")
         sent = []
         for i in range(25):
@@ -109,13 +105,10 @@ async def test_dms_survive_a_restart_and_page_back(db_dir):
         await history_until(s, "alice", "bob", 25)
         _, _, page = s.http("/")
         assert '"DirectMessageHistory":{"Enabled":true' in page and "Heads up:" in page
-    finally:
-        s.stop()
     assert len(stored_rows(db)) == 26
     assert stored_rows(db)[0][1:3] == ("@alice:@bob", "alice")
 
-    s = Server(history_settings(db))
-    try:
+    with Server(history_settings(db)) as s:
         alice, = await signed_in(s, "alice")
         status, first = await asyncio.to_thread(history, s, "alice", "bob")
         assert status == 200 and first["OK"] is True and "Error" not in first
@@ -139,15 +132,12 @@ async def test_dms_survive_a_restart_and_page_back(db_dir):
         assert names["Usernames"] == ["carol", "bob"]  # bob's thread had the newest message
         _, names = post_json(s, "/api/message/usernames", {"JWTToken": token("alice"), "Page": 2})
         assert names == {"OK": True, "Usernames": [], "Count": 2, "Pages": 1}
-    finally:
-        s.stop()
 
 
 @run
 async def test_clear_by_the_user_or_by_the_website(db_dir):
     db = os.path.join(db_dir, "history.sqlite")
-    s = Server(history_settings(db))
-    try:
+    with Server(history_settings(db)) as s:
         alice, bob, carol = await signed_in(s, "alice", "bob", "carol")
         for _ in range(3):
             await dm(alice, "bob", "ab")
@@ -167,15 +157,12 @@ async def test_clear_by_the_user_or_by_the_website(db_dir):
         status, reply = post_json(s, "/api/message/clear", {"APIKey": API_KEY, "Username": "carol"})
         assert status == 200 and reply == {"OK": True, "MessagesErased": 1}
         assert stored_rows(db) == []
-    finally:
-        s.stop()
 
 
 @run
 async def test_takeback_deletes_the_stored_message_even_after_a_restart(db_dir):
     db = os.path.join(db_dir, "history.sqlite")
-    s = Server(history_settings(db))
-    try:
+    with Server(history_settings(db)) as s:
         alice, bob = await signed_in(s, "alice", "bob")
         gone = await dm(alice, "bob", "oops")
         kept = await dm(alice, "bob", "fine")
@@ -190,11 +177,8 @@ async def test_takeback_deletes_the_stored_message_even_after_a_restart(db_dir):
             await asyncio.sleep(0.05)
             body = (await asyncio.to_thread(history, s, "bob", "alice"))[1]
         assert [m["msgID"] for m in body["Messages"]] == [old, kept]
-    finally:
-        s.stop()
 
-    s = Server(history_settings(db))
-    try:
+    with Server(history_settings(db)) as s:
         alice, bob = await signed_in(s, "alice", "bob")
         # A new session owns none of its old msgIDs: the database says whose they are.
         await bob.send(action="takeback", msgID=old)
@@ -206,14 +190,11 @@ async def test_takeback_deletes_the_stored_message_even_after_a_restart(db_dir):
                 break
             await asyncio.sleep(0.05)
         assert [r[0] for r in stored_rows(db)] == [kept]
-    finally:
-        s.stop()
 
 
 @run
 async def test_bad_calls_get_clear_json_errors(db_dir):
-    s = Server(history_settings(os.path.join(db_dir, "history.sqlite")))
-    try:
+    with Server(history_settings(os.path.join(db_dir, "history.sqlite"))) as s:
         await signed_in(s, "alice")
         cases = [
             ("/api/message/clear", {"APIKey": "wrong", "Username": "alice"}, 401, "Authentication denied"),
@@ -244,8 +225,6 @@ async def test_bad_calls_get_clear_json_errors(db_dir):
         status, reply = post_json(s, "/api/message/history", {"JWTToken": token("alice"), "Username": "bob"},
                                   content_type="text/plain")
         assert status == 400 and reply["Error"] == "Only application/json content-types allowed"
-    finally:
-        s.stop()
 
 
 @run
@@ -260,20 +239,14 @@ async def test_retention_days_purge_old_messages_at_start_up(db_dir):
             (2, "@alice:@bob", "bob", "a month ago", now - 30 * 86400),
             (3, "@alice:@bob", "alice", "yesterday", now - 86400),
         ])
-    s = Server(history_settings(db, retention=7))
-    try:
+    with Server(history_settings(db, retention=7)) as s:
         assert [r[0] for r in stored_rows(db)] == [3]
         await signed_in(s, "alice")
         _, body = await asyncio.to_thread(history, s, "alice", "bob")
         assert [m["message"] for m in body["Messages"]] == ["yesterday"]
         assert "purged 2 message(s) older than 7 days" in s.output()
-    finally:
-        s.stop()
-    s = Server(history_settings(db, retention=0))  # 0 keeps everything
-    try:
+    with Server(history_settings(db, retention=0)) as s:  # 0 keeps everything
         assert [r[0] for r in stored_rows(db)] == [3]
-    finally:
-        s.stop()
 
 
 @pytest.mark.parametrize("broken", ["corrupt file", "missing directory"])
@@ -285,8 +258,7 @@ async def test_a_broken_database_is_logged_and_the_chat_goes_on(db_dir, broken):
             f.write(b"this is not a database" * 200)
     else:
         db = os.path.join(db_dir, "no", "such", "dir", "history.sqlite")
-    s = Server(history_settings(db))
-    try:
+    with Server(history_settings(db)) as s:
         alice, bob = await signed_in(s, "alice", "bob")
         await dm(alice, "bob", "still delivered")
         assert (await bob.expect("message", channel="@alice"))["message"].startswith("<p>still delivered")
@@ -297,15 +269,12 @@ async def test_a_broken_database_is_logged_and_the_chat_goes_on(db_dir, broken):
         assert reply["Error"].startswith("The DM history database is not available: ")
         assert "cannot open the DM history database" in s.output()
         assert s.proc.poll() is None
-    finally:
-        s.stop()
 
 
 @run
 async def test_a_reload_turns_history_on_or_off_only_at_the_next_start(db_dir):
     db = os.path.join(db_dir, "history.sqlite")
-    s = Server(history_settings(db))
-    try:
+    with Server(history_settings(db)) as s:
         with open(s.config, "w") as f:
             f.write(history_settings(db, enabled=False))
         s.proc.send_signal(signal.SIGHUP)
@@ -319,5 +288,3 @@ async def test_a_reload_turns_history_on_or_off_only_at_the_next_start(db_dir):
         assert len((await history_until(s, "bob", "alice", 1))["Messages"]) == 1
         _, _, page = s.http("/")
         assert '"DirectMessageHistory":{"Enabled":true' in page
-    finally:
-        s.stop()

@@ -7,7 +7,7 @@ import json
 import jwt as pyjwt
 import pytest
 
-from conftest import SECRET, Client, Receiver, Server, post_json, room, run, settings_text, token
+from conftest import SECRET, Client, Server, post_json, room, run, settings_text, token
 
 API_KEY = "website-api-key"
 
@@ -21,13 +21,6 @@ KeywordPhrases = ['\\bbadword\\b']
 ForwardMessage = true
 ReportMessage = true
 """
-
-
-@pytest.fixture(scope="module")
-def receiver():
-    r = Receiver()
-    yield r
-    r.http.shutdown()
 
 
 @pytest.fixture(scope="module")
